@@ -37,7 +37,7 @@ def _fingerprint() -> str:
 
 def ensure_environment() -> None:
     """Create .venv and install the pinned dependencies unless they are already in place."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("reviewbot needs Python 3.11 or newer; this is " + sys.version.split()[0])
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)

@@ -18,7 +18,9 @@ BODY_MAX = 20_000
 URL_MAX = 2_000
 
 FULL_STAR, HALF_STAR, EMPTY_STAR = "★", "½", "☆"
-RATING_FORMS = "a number from 0 to 5 in half steps (4 or 4.5), 4/5, 9/10, or stars like ★★★★☆ or ★★★★½"
+RATING_FORMS = (
+    "a number from 0 to 5 in half steps (4 or 4.5), 4/5, 9/10, or stars like ★★★★☆ or ★★★★½"
+)
 
 
 class Category(StrEnum):
@@ -119,9 +121,7 @@ def clean_text(text: str | None) -> str:
     if text is None:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-    ).strip()
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
 def utc_now() -> datetime:
