@@ -225,6 +225,20 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    """What a list of reviews shows: everything but the body."""
+
+    id: int
+    title: str
+    creator: str | None
+    category: Category
+    rating: Rating
+    published_at: datetime
+    guild_id: int | None
+    spoiler: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewContext:
     """A review as one server sees it: its neighbours in publication order and its place."""
 

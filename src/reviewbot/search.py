@@ -1,0 +1,153 @@
+"""Search planning: typed text becomes safe full-text queries, and tiered hits become one ranking.
+
+Tiers, best first: exact title, title prefix, every title word, title words within a typo or two,
+then the review text. Nothing a person types reaches FTS5 unquoted: each word becomes a quoted
+token, so quotes, `*`, `AND`, `NEAR(`, `^` or `:` are only ever words or separators.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .review import TITLE_MAX, normalise
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 12  # more words than any title has; keeps the full-text query small
+MAX_WORD_LENGTH = 60
+TYPO_MIN_LENGTH = 3  # shorter words have too many one-letter neighbours to be worth guessing
+PREFIX_MIN_LENGTH = 3  # a one- or two-letter FTS prefix merges huge doclists
+
+
+class Tier(IntEnum):
+    EXACT = 0
+    PREFIX = 1
+    WORDS = 2
+    TYPO = 3
+    BODY = 4
+
+
+def words(text: str) -> list[str]:
+    """The words of already-normalised text, as the full-text tokenizer sees them."""
+    return [w[:MAX_WORD_LENGTH] for w in _WORD.findall(text)][:MAX_WORDS]
+
+
+def one_deletions(word: str) -> set[str]:
+    """The word and each spelling with one letter left out (symmetric-delete typo matching)."""
+    if len(word) < TYPO_MIN_LENGTH:
+        return {word}
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def title_term_variants(title_norm: str) -> set[tuple[str, str]]:
+    """(variant, term) rows for the typo index, for every word of a normalised title."""
+    return {(variant, term) for term in words(title_norm) for variant in one_deletions(term)}
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def edit_distance(a: str, b: str, cap: int = 3) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours is one edit), capped at `cap`."""
+    if abs(len(a) - len(b)) >= cap:
+        return cap
+    previous_row: list[int] | None = None
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
+            if (
+                before is not None
+                and i > 1
+                and j > 1
+                and a[i - 1] == b[j - 2]
+                and a[i - 2] == b[j - 1]
+            ):
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) >= cap:
+            return cap
+    return min(row[-1], cap)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """Everything the store needs to run one search, computed once from the typed text."""
+
+    text: str  # normalised, as titles are stored
+    words: tuple[str, ...]
+    prefix_end: str  # exclusive upper bound of titles starting with `text`
+    title_match: str | None  # every word, the last one also as a prefix while it is being typed
+    body_match: str | None
+    typo_variants: str | None  # JSON [[word index, variant], ...]
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.text)
+
+
+def plan_search(typed: str) -> SearchPlan:
+    text = normalise(typed[: TITLE_MAX * 4])[:TITLE_MAX]
+    found = words(text)
+    title_match = body_match = typo = None
+    if found:
+        tokens = [_quoted(w) for w in found]
+        last = found[-1]
+        still_typing = typed == typed.rstrip() and len(last) >= PREFIX_MIN_LENGTH
+        if still_typing:
+            tokens[-1] = f"({tokens[-1]} OR {_quoted(last)}*)"
+        title_match = " AND ".join(tokens)
+        body_match = " AND ".join(_quoted(w) for w in found)
+        pairs = [[i, v] for i, w in enumerate(found) for v in sorted(one_deletions(w))]
+        typo = json.dumps(pairs, ensure_ascii=False)
+    return SearchPlan(
+        text=text,
+        words=tuple(found),
+        prefix_end=text + "\U0010ffff",
+        title_match=title_match,
+        body_match=body_match,
+        typo_variants=typo,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One row a tier found, with what ranking needs."""
+
+    tier: Tier
+    id: int
+    title_norm: str
+    published_at: str
+    score: float = 0.0  # bm25 for body hits (lower is better)
+
+
+def rank(plan: SearchPlan, candidates: Iterable[Candidate], limit: int) -> list[int]:
+    """Order hits tier by tier, each review once, at its best tier; returns review ids."""
+    best: dict[int, Candidate] = {}
+    for c in candidates:
+        if c.id not in best or c.tier < best[c.id].tier:
+            best[c.id] = c
+    newest_first = sorted(best.values(), key=lambda c: (c.published_at, c.id), reverse=True)
+    return [c.id for c in sorted(newest_first, key=lambda c: _sort_key(plan, c))][:limit]
+
+
+def _sort_key(plan: SearchPlan, c: Candidate) -> tuple[int, float, str]:
+    """Ties keep the newest review first (the list is sorted newest first before this key)."""
+    if c.tier is Tier.TYPO:
+        return (c.tier, _typo_distance(plan.words, words(c.title_norm)), c.title_norm)
+    if c.tier is Tier.BODY:
+        return (c.tier, c.score, "")
+    # Within the title tiers the title with the fewest extra characters is the closest match.
+    return (c.tier, len(c.title_norm) - len(plan.text), c.title_norm)
+
+
+def _typo_distance(wanted: Sequence[str], title_words: Sequence[str]) -> float:
+    if not title_words:
+        return float(len(wanted) * 3)
+    total = sum(min(edit_distance(w, t) for t in title_words) for w in wanted)
+    return total + 0.01 * max(0, len(title_words) - len(wanted))

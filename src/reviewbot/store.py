@@ -1,0 +1,662 @@
+"""The catalogue in SQLite: the one module that speaks SQL. Rows become `Review`s here."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .errors import DuplicateReviewError, ReviewNotFoundError
+from .review import (
+    Category,
+    Rating,
+    Review,
+    ReviewContext,
+    ReviewSummary,
+    normalise,
+    utc_now,
+)
+from .search import Candidate, SearchPlan, Tier, plan_search, rank, title_term_variants
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+CATALOGUE = 0  # guild_id of the operator's catalogue in the database
+RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
+
+_REVIEW = (
+    "r.id, r.guild_id, r.title, r.creator, r.category, r.rating, r.author_name, r.author_id,"
+    " r.published_at, r.url, r.image_url, r.spoiler"
+)
+_SUMMARY = "r.id, r.guild_id, r.title, r.creator, r.category, r.rating, r.published_at, r.spoiler"
+_VISIBLE = "r.guild_id IN (0, :guild)"
+_FILTERS = "(:category IS NULL OR r.category = :category) AND r.rating >= :min_rating"
+
+
+def to_db_time(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S.%f}Z"
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _scope(guild_id: int | None) -> int:
+    return CATALOGUE if guild_id is None else guild_id
+
+
+def _guild(stored: int) -> int | None:
+    return None if stored == CATALOGUE else stored
+
+
+def _summary(row: Sequence[Any]) -> ReviewSummary:
+    return ReviewSummary(
+        id=row[0],
+        guild_id=_guild(row[1]),
+        title=row[2],
+        creator=row[3],
+        category=Category(row[4]),
+        rating=Rating(row[5]),
+        published_at=from_db_time(row[6]),
+        spoiler=bool(row[7]),
+    )
+
+
+def _review(row: Sequence[Any], body: str) -> Review:
+    return Review(
+        id=row[0],
+        guild_id=_guild(row[1]),
+        title=row[2],
+        creator=row[3],
+        category=Category(row[4]),
+        rating=Rating(row[5]),
+        author_name=row[6],
+        author_id=row[7],
+        published_at=from_db_time(row[8]),
+        url=row[9],
+        image_url=row[10],
+        spoiler=bool(row[11]),
+        body=body,
+    )
+
+
+def _review_params(review: Review) -> dict[str, Any]:
+    return {
+        "guild": _scope(review.guild_id),
+        "title": review.title,
+        "title_norm": normalise(review.title),
+        "creator": review.creator,
+        "creator_norm": normalise(review.creator or ""),
+        "category": review.category.value,
+        "rating": review.rating.halves,
+        "author_name": review.author_name,
+        "author_id": review.author_id,
+        "published_at": to_db_time(review.published_at),
+        "url": review.url,
+        "image_url": review.image_url,
+        "spoiler": int(review.spoiler),
+        "body": review.body,
+        "updated_at": to_db_time(utc_now()),
+    }
+
+
+_INSERT_REVIEW = """
+INSERT INTO reviews (id, guild_id, title, title_norm, creator, creator_norm, category, rating,
+                     author_name, author_id, published_at, url, image_url, spoiler, updated_at)
+VALUES (:id, :guild, :title, :title_norm, :creator, :creator_norm, :category, :rating,
+        :author_name, :author_id, :published_at, :url, :image_url, :spoiler, :updated_at)
+"""
+_UPDATE_REVIEW = """
+UPDATE reviews SET guild_id = :guild, title = :title, title_norm = :title_norm, creator = :creator,
+    creator_norm = :creator_norm, category = :category, rating = :rating,
+    author_name = :author_name, author_id = :author_id, published_at = :published_at, url = :url,
+    image_url = :image_url, spoiler = :spoiler, updated_at = :updated_at
+WHERE id = :id
+"""
+_INSERT_BODY = "INSERT INTO review_bodies (review_id, body) VALUES (:id, :body)"
+_UPDATE_BODY = "UPDATE review_bodies SET body = :body WHERE review_id = :id AND body <> :body"
+_INSERT_VARIANTS = "INSERT OR IGNORE INTO title_term_variants (variant, term) VALUES (?, ?)"
+
+# One round trip answers "show this review": the review, its body, both neighbours and its place.
+# `{target}` is an expression for the review's id. Neighbours and positions are looked up per
+# scope (catalogue, then this server) so each is an index probe, never a scan.
+_CONTEXT = f"""
+SELECT {_REVIEW}, b.body,
+    (SELECT id FROM (
+        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+            WHERE guild_id = 0 AND (published_at, id) < (r.published_at, r.id)
+            ORDER BY published_at DESC, id DESC LIMIT 1)
+        UNION ALL
+        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+            WHERE guild_id = :guild AND (published_at, id) < (r.published_at, r.id)
+            ORDER BY published_at DESC, id DESC LIMIT 1)
+    ) ORDER BY published_at DESC, id DESC LIMIT 1) AS previous_id,
+    (SELECT id FROM (
+        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+            WHERE guild_id = 0 AND (published_at, id) > (r.published_at, r.id)
+            ORDER BY published_at, id LIMIT 1)
+        UNION ALL
+        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+            WHERE guild_id = :guild AND (published_at, id) > (r.published_at, r.id)
+            ORDER BY published_at, id LIMIT 1)
+    ) ORDER BY published_at, id LIMIT 1) AS next_id,
+    (SELECT coalesce(sum(n), 0) FROM review_counts
+        WHERE guild_id IN (0, :guild) AND month < substr(r.published_at, 1, 7))
+    + (SELECT count(*) FROM reviews x
+        WHERE x.guild_id IN (0, :guild) AND x.published_at >= substr(r.published_at, 1, 7)
+          AND (x.published_at, x.id) < (r.published_at, r.id))
+    + 1 AS position,
+    (SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)) AS total
+FROM reviews r JOIN review_bodies b ON b.review_id = r.id
+WHERE r.id = ({{target}}) AND {_VISIBLE}
+"""
+
+_NEIGHBOUR = """
+SELECT id FROM (
+    SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+        WHERE guild_id = 0 AND (published_at, id) {op} (:at, :after_id)
+        ORDER BY published_at {order}, id {order} LIMIT 1)
+    UNION ALL
+    SELECT id, published_at FROM (SELECT id, published_at FROM reviews
+        WHERE guild_id = :guild AND (published_at, id) {op} (:at, :after_id)
+        ORDER BY published_at {order}, id {order} LIMIT 1)
+) ORDER BY published_at {order}, id {order} LIMIT 1
+"""
+_LATEST = _NEIGHBOUR.format(op="<", order="DESC")
+_EARLIEST = _NEIGHBOUR.format(op=">", order="ASC")
+
+# Uniform random choice without sorting: draw ids between the smallest and largest, keep the
+# first draw that names a review this server may see (rejection sampling).
+_RANDOM = f"""
+SELECT r.id FROM json_each(:draws) d JOIN reviews r ON r.id = d.value
+WHERE {_VISIBLE} AND (:category IS NULL OR r.category = :category)
+ORDER BY d.key LIMIT 1
+"""
+
+# Search tiers that need nothing but the typed text: exact title, title prefix, every word.
+_TITLE_TIERS = f"""
+SELECT 0, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+WHERE r.guild_id IN (0, :guild) AND r.title_norm = :text AND {_FILTERS}
+UNION ALL
+SELECT * FROM (SELECT 1, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+    WHERE r.guild_id = 0 AND r.title_norm > :text AND r.title_norm < :prefix_end AND {_FILTERS}
+    ORDER BY r.title_norm LIMIT :limit)
+UNION ALL
+SELECT * FROM (SELECT 1, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+    WHERE r.guild_id = :guild AND r.title_norm > :text AND r.title_norm < :prefix_end
+      AND {_FILTERS}
+    ORDER BY r.title_norm LIMIT :limit)
+UNION ALL
+SELECT * FROM (SELECT 2, r.id, r.title_norm, r.published_at, 0.0
+    FROM title_fts f JOIN reviews r ON r.id = f.rowid
+    WHERE title_fts MATCH :title_match AND {_VISIBLE} AND {_FILTERS}
+    ORDER BY f.rowid DESC LIMIT :many)
+"""
+
+# Typo tier: the query words' one-letter deletions find title words in the variant index; the
+# full-text query is assembled in SQL from those words (already tokens: quoting is enough).
+# `{joiner}` is AND (every word must match some spelling) or OR (for "did you mean").
+_TYPO_WORDS = """
+WITH wanted(i, variant) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:variants)
+), spellings(i, term) AS (
+    SELECT DISTINCT w.i, v.term FROM wanted w JOIN title_term_variants v ON v.variant = w.variant
+), per_word(alternatives) AS (
+    SELECT '(' || group_concat('"' || term || '"', ' OR ') || ')' FROM spellings GROUP BY i
+)
+SELECT coalesce(group_concat(alternatives, ' {joiner} '), '""') FROM per_word
+"""
+# The review text tier, after it: bm25 is computed for the fetched rows only.
+_LATER_TIERS = f"""
+SELECT * FROM (SELECT 3, r.id, r.title_norm, r.published_at, 0.0
+    FROM title_fts f JOIN reviews r ON r.id = f.rowid
+    WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="AND")}) AND {_VISIBLE} AND {_FILTERS}
+    ORDER BY f.rowid DESC LIMIT :many)
+UNION ALL
+SELECT * FROM (SELECT 4, r.id, r.title_norm, r.published_at, bm25(body_fts)
+    FROM body_fts JOIN reviews r ON r.id = body_fts.rowid
+    WHERE body_fts MATCH :body_match AND {_VISIBLE} AND {_FILTERS}
+    ORDER BY body_fts.rowid DESC LIMIT :many)
+"""
+_SUGGEST = f"""
+SELECT 3, r.id, r.title_norm, r.published_at, 0.0
+FROM title_fts f JOIN reviews r ON r.id = f.rowid
+WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR")}) AND {_VISIBLE}
+ORDER BY f.rowid DESC LIMIT :many
+"""
+CANDIDATES_PER_TIER = 200  # full-text tiers fetch this many before ranking; never a full scan
+
+
+class ImportResult(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    review_channel_id: int | None = None
+    reviewer_role_id: int | None = None
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files(__package__).joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text("utf-8")))
+    return sorted(found)
+
+
+LATEST_SCHEMA = _migrations()[-1][0]
+
+
+class ReviewStore:
+    """Reviews, their search indexes and per-server settings, in one SQLite file."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, schema_version: int) -> None:
+        self._db = db
+        self.path = path
+        self.schema_version = schema_version
+        self._write_lock = asyncio.Lock()
+        self._rng = random.SystemRandom()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: str | Path) -> AsyncIterator[ReviewStore]:
+        """Open (creating and migrating as needed) the database at `path`."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            version = await _migrate(db)
+            yield cls(db, path, version)
+        finally:
+            await db.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    # Reading -------------------------------------------------------------------------------
+
+    async def get(self, review_id: int, guild_id: int | None = None) -> Review | None:
+        """The review with this id if it is visible to `guild_id` (catalogue only for None)."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_REVIEW}, b.body FROM reviews r JOIN review_bodies b ON b.review_id = r.id"
+            f" WHERE r.id = :id AND {_VISIBLE}",
+            {"id": review_id, "guild": _scope(guild_id)},
+        )
+        return next((_review(row, row[12]) for row in rows), None)
+
+    async def context(self, review_id: int, guild_id: int | None) -> ReviewContext | None:
+        return await self._context(":id", {"id": review_id}, guild_id)
+
+    async def step(
+        self, guild_id: int | None, at: datetime, after_id: int, forward: bool
+    ) -> ReviewContext | None:
+        """The review just after (or before) the place `(at, after_id)` in publication order.
+
+        The place need not be a review any more: a deleted review's neighbours are still found.
+        """
+        target = _EARLIEST if forward else _LATEST
+        params = {"at": to_db_time(at), "after_id": after_id}
+        return await self._context(target, params, guild_id)
+
+    async def latest(self, guild_id: int | None) -> ReviewContext | None:
+        params = {"at": "9999", "after_id": 0}
+        return await self._context(_LATEST, params, guild_id)
+
+    async def nearest(self, guild_id: int | None, at: datetime) -> ReviewContext | None:
+        """The first review published at or after `at`, else the last one before it."""
+        return await self.step(guild_id, at, -1, forward=True) or await self.step(
+            guild_id, at, -1, forward=False
+        )
+
+    async def random(
+        self, guild_id: int | None, category: Category | None = None
+    ) -> ReviewContext | None:
+        rows = await self._db.execute_fetchall("SELECT min(id), max(id) FROM reviews")
+        low, high = next(iter(rows))
+        if low is None:
+            return None
+        params = {"category": category.value if category else None}
+        for _ in range(4):
+            draws = [self._rng.randint(low, high) for _ in range(RANDOM_TRIES)]
+            found = await self._context(_RANDOM, {**params, "draws": json.dumps(draws)}, guild_id)
+            if found:
+                return found
+        # Sparse scope (few visible among many ids): choose by rank instead, still uniform.
+        return await self._random_by_rank(guild_id, params["category"])
+
+    async def _random_by_rank(
+        self, guild_id: int | None, category: str | None
+    ) -> ReviewContext | None:
+        params = {"guild": _scope(guild_id), "category": category}
+        where = f"{_VISIBLE} AND (:category IS NULL OR r.category = :category)"
+        rows = await self._db.execute_fetchall(
+            f"SELECT count(*) FROM reviews r WHERE {where}", params
+        )
+        count = next(iter(rows))[0]
+        if not count:
+            return None
+        pick = f"SELECT r.id FROM reviews r WHERE {where} ORDER BY r.id LIMIT 1 OFFSET :offset"
+        return await self._context(pick, {**params, "offset": self._rng.randrange(count)}, guild_id)
+
+    async def _context(
+        self, target: str, params: dict[str, Any], guild_id: int | None
+    ) -> ReviewContext | None:
+        rows = await self._db.execute_fetchall(
+            _CONTEXT.format(target=target), {**params, "guild": _scope(guild_id)}
+        )
+        for row in rows:
+            return ReviewContext(
+                review=_review(row, row[12]),
+                previous_id=row[13],
+                next_id=row[14],
+                position=row[15],
+                total=row[16],
+            )
+        return None
+
+    async def find_title(self, title: str, guild_id: int | None) -> list[ReviewSummary]:
+        """Reviews whose title is `title`, ignoring case, accents and spacing; newest first."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_SUMMARY} FROM reviews r WHERE {_VISIBLE} AND r.title_norm = :text"
+            " ORDER BY r.published_at DESC, r.id DESC LIMIT 25",
+            {"guild": _scope(guild_id), "text": normalise(title)},
+        )
+        return [_summary(row) for row in rows]
+
+    async def resolve_title(self, title: str, guild_id: int | None) -> ReviewContext:
+        """The review a person meant by `title`, or `ReviewNotFoundError` with close titles."""
+        matches = await self.find_title(title, guild_id)
+        if not matches:
+            close = await self.search(title, guild_id=guild_id, limit=3)
+            raise ReviewNotFoundError(title, [hit.title for hit in close])
+        found = await self.context(matches[0].id, guild_id)
+        if found is None:  # deleted between the two reads
+            raise ReviewNotFoundError(title)
+        return found
+
+    async def count(self, guild_id: int | None = None) -> int:
+        rows = await self._db.execute_fetchall(
+            "SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)",
+            {"guild": _scope(guild_id)},
+        )
+        return int(next(iter(rows))[0])
+
+    async def summaries(self, ids: Sequence[int]) -> list[ReviewSummary]:
+        """The reviews with these ids, in the order given (missing ids are left out)."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_SUMMARY} FROM json_each(:ids) j JOIN reviews r ON r.id = j.value"
+            " ORDER BY j.key",
+            {"ids": json.dumps(list(ids))},
+        )
+        return [_summary(row) for row in rows]
+
+    # Search --------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        text: str,
+        guild_id: int | None = None,
+        limit: int = 25,
+        *,
+        category: Category | None = None,
+        min_rating: Rating | None = None,
+    ) -> list[ReviewSummary]:
+        """Reviews visible to `guild_id` best first: exact, prefix, words, typos, then text."""
+        plan = plan_search(text)
+        if not plan.searchable or limit <= 0:
+            return []
+        params: dict[str, Any] = {
+            "guild": _scope(guild_id),
+            "text": plan.text,
+            "prefix_end": plan.prefix_end,
+            "title_match": plan.title_match or '""',
+            "category": category.value if category else None,
+            "min_rating": min_rating.halves if min_rating else 0,
+            "limit": limit,
+            "many": CANDIDATES_PER_TIER,
+        }
+        found = await self._fetch(_TITLE_TIERS, params)
+        if len({c.id for c in found}) < limit and plan.words:
+            found += await self._later_tiers(plan, params)
+        return await self.summaries(rank(plan, found, limit))
+
+    async def _later_tiers(self, plan: SearchPlan, params: dict[str, Any]) -> list[Candidate]:
+        params = {**params, "variants": plan.typo_variants, "body_match": plan.body_match}
+        return await self._fetch(_LATER_TIERS, params)
+
+    async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
+        """Titles close to `text` when a search found nothing: any one word may be misspelt."""
+        plan = plan_search(text)
+        if not plan.words:
+            return []
+        params = {"guild": _scope(guild_id), "variants": plan.typo_variants, "many": 50}
+        found = await self._fetch(_SUGGEST, params)
+        return [hit.title for hit in await self.summaries(rank(plan, found, limit))]
+
+    async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Candidate]:
+        rows = await self._db.execute_fetchall(sql, params)
+        return [Candidate(Tier(row[0]), *row[1:]) for row in rows]
+
+    # Writing -------------------------------------------------------------------------------
+
+    async def add(self, review: Review) -> Review:
+        """Store a new review; `DuplicateReviewError` if its title and creator are taken."""
+        async with self._transaction() as db:
+            existing = await self._identity_id(review)
+            if existing is not None:
+                raise DuplicateReviewError(existing, review.title)
+            params = {**_review_params(review), "id": None}
+            cursor = await db.execute(_INSERT_REVIEW, params)
+            review_id = cursor.lastrowid
+            assert review_id is not None
+            await db.execute(_INSERT_BODY, {**params, "id": review_id})
+            await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+        return review.with_id(review_id)
+
+    async def update(self, review: Review) -> Review:
+        """Save changes to a stored review (found by its id)."""
+        if review.id is None:
+            raise ValueError("update() needs a stored review (with an id)")
+        async with self._transaction() as db:
+            existing = await self._identity_id(review)
+            if existing not in (None, review.id):
+                raise DuplicateReviewError(existing, review.title)
+            params = {**_review_params(review), "id": review.id}
+            cursor = await db.execute(_UPDATE_REVIEW, params)
+            if cursor.rowcount == 0:
+                raise ReviewNotFoundError(review.title)
+            await db.execute(_UPDATE_BODY, params)
+            await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+        return review
+
+    async def delete(self, review_id: int) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            return cursor.rowcount > 0
+
+    async def _identity_id(self, review: Review) -> int | None:
+        guild, title, creator = review.identity
+        rows = await self._db.execute_fetchall(
+            "SELECT id FROM reviews WHERE guild_id = ? AND title_norm = ? AND creator_norm = ?",
+            (_scope(guild), title, creator),
+        )
+        return next((row[0] for row in rows), None)
+
+    async def import_reviews(
+        self, reviews: Sequence[tuple[Review, bool]]
+    ) -> list[tuple[ImportResult, Review]]:
+        """Add or update many reviews in one transaction, matched by title and creator per scope.
+
+        Each item is `(review, dated)`; an undated review keeps the date it was first imported
+        with. Returns what happened to each, with the stored review (its id set).
+        """
+        if not reviews:
+            return []
+        async with self._transaction() as db:
+            stored = await self._stored_by_identity([r for r, _ in reviews])
+            rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM reviews")
+            next_id = next(iter(rows))[0] + 1
+            added, updated, results = [], [], []
+            variants: set[tuple[str, str]] = set()
+            for review, dated in reviews:
+                old = stored.get(review.identity)
+                if old is None:
+                    review = review.with_id(next_id)
+                    next_id += 1
+                    added.append(_review_params(review) | {"id": review.id})
+                    result = ImportResult.ADDED
+                else:
+                    if not dated:
+                        review = replace(review, published_at=old.published_at)
+                    review = review.with_id(old.id)  # type: ignore[arg-type]
+                    if review == old:
+                        results.append((ImportResult.UNCHANGED, review))
+                        continue
+                    updated.append(_review_params(review) | {"id": review.id})
+                    result = ImportResult.UPDATED
+                stored[review.identity] = review
+                variants |= title_term_variants(normalise(review.title))
+                results.append((result, review))
+            await db.executemany(_INSERT_REVIEW, added)
+            await db.executemany(_INSERT_BODY, added)
+            await db.executemany(_UPDATE_REVIEW, updated)
+            await db.executemany(_UPDATE_BODY, updated)
+            await db.executemany(_INSERT_VARIANTS, sorted(variants))
+        return results
+
+    async def _stored_by_identity(
+        self, reviews: Sequence[Review]
+    ) -> dict[tuple[int | None, str, str], Review]:
+        keys = json.dumps([[_scope(g), t, c] for g, t, c in (r.identity for r in reviews)])
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_REVIEW}, b.body FROM json_each(:keys) k
+            JOIN reviews r ON r.guild_id = json_extract(k.value, '$[0]')
+                AND r.title_norm = json_extract(k.value, '$[1]')
+                AND r.creator_norm = json_extract(k.value, '$[2]')
+            JOIN review_bodies b ON b.review_id = r.id""",
+            {"keys": keys},
+        )
+        found = (_review(row, row[12]) for row in rows)
+        return {review.identity: review for review in found}
+
+    async def iter_reviews(
+        self, guild_id: int | None = None, batch: int = 500
+    ) -> AsyncIterator[Review]:
+        """Every review of one scope (catalogue for None), in publication order."""
+        at, after = "", 0
+        while True:
+            rows = await self._db.execute_fetchall(
+                f"SELECT {_REVIEW}, b.body FROM reviews r"
+                " JOIN review_bodies b ON b.review_id = r.id"
+                " WHERE r.guild_id = :scope AND (r.published_at, r.id) > (:at, :after)"
+                " ORDER BY r.published_at, r.id LIMIT :batch",
+                {"scope": _scope(guild_id), "at": at, "after": after, "batch": batch},
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield _review(row, row[12])
+            last = list(rows)[-1]
+            at, after = last[8], last[0]
+
+    # Settings ------------------------------------------------------------------------------
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        rows = await self._db.execute_fetchall(
+            "SELECT review_channel_id, reviewer_role_id FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        for channel_id, role_id in rows:
+            return GuildSettings(guild_id, channel_id, role_id)
+        return GuildSettings(guild_id)
+
+    async def set_review_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self._set_setting(guild_id, "review_channel_id", channel_id)
+
+    async def set_reviewer_role(self, guild_id: int, role_id: int | None) -> None:
+        await self._set_setting(guild_id, "reviewer_role_id", role_id)
+
+    async def _set_setting(self, guild_id: int, column: str, value: int | None) -> None:
+        assert column in {"review_channel_id", "reviewer_role_id"}
+        async with self._transaction() as db:
+            await db.execute(
+                f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?)"
+                f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column},"
+                " updated_at = excluded.updated_at",
+                (guild_id, value, to_db_time(utc_now())),
+            )
+
+    # Operations ----------------------------------------------------------------------------
+
+    async def backup(self, destination: str | Path) -> Path:
+        """A consistent copy of the whole database in one file, safe while others write."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".partial")
+        partial.unlink(missing_ok=True)
+        target = sqlite3.connect(partial)
+        try:
+            await self._db.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+        partial.replace(destination)
+        return destination
+
+    async def integrity_check(self) -> list[str]:
+        rows = await self._db.execute_fetchall("PRAGMA integrity_check")
+        return [row[0] for row in rows]
+
+
+async def _migrate(db: aiosqlite.Connection) -> int:
+    """Apply every migration newer than the file's `user_version`, each in its own transaction."""
+    rows = await db.execute_fetchall("PRAGMA user_version")
+    version = next(iter(rows))[0]
+    if version > LATEST_SCHEMA:
+        raise RuntimeError(
+            f"The database is at schema version {version}, newer than this reviewbot knows"
+            f" ({LATEST_SCHEMA}); upgrade reviewbot."
+        )
+    for number, name, sql in _migrations():
+        if number <= version:
+            continue
+        log.info("Applying database migration %s", name)
+        try:
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except BaseException:
+            if db.in_transaction:
+                await db.rollback()
+            raise
+        version = number
+    return version
