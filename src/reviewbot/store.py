@@ -208,7 +208,7 @@ SELECT * FROM (SELECT 2, r.id, r.title_norm, r.published_at, 0.0
 
 # Typo tier: the query words' one-letter deletions find title words in the variant index; the
 # full-text query is assembled in SQL from those words (already tokens: quoting is enough).
-# `{joiner}` is AND (every word must match some spelling) or OR (for "did you mean").
+# Search needs a spelling for every word (AND); "did you mean" takes any word (OR).
 _TYPO_WORDS = """
 WITH wanted(i, variant) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:variants)
@@ -217,13 +217,15 @@ WITH wanted(i, variant) AS (
 ), per_word(alternatives) AS (
     SELECT '(' || group_concat('"' || term || '"', ' OR ') || ')' FROM spellings GROUP BY i
 )
-SELECT coalesce(group_concat(alternatives, ' {joiner} '), '""') FROM per_word
+SELECT CASE WHEN {enough} THEN group_concat(alternatives, ' {joiner} ') ELSE '""' END
+FROM per_word
 """
+_TYPO_MATCH_ALL = _TYPO_WORDS.format(joiner="AND", enough="count(*) = :word_count")
 # The review text tier, after it: bm25 is computed for the fetched rows only.
 _LATER_TIERS = f"""
 SELECT * FROM (SELECT 3, r.id, r.title_norm, r.published_at, 0.0
     FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="AND")}) AND {_VISIBLE} AND {_FILTERS}
+    WHERE title_fts MATCH ({_TYPO_MATCH_ALL}) AND {_VISIBLE} AND {_FILTERS}
     ORDER BY f.rowid DESC LIMIT :many)
 UNION ALL
 SELECT * FROM (SELECT 4, r.id, r.title_norm, r.published_at, bm25(body_fts)
@@ -234,7 +236,7 @@ SELECT * FROM (SELECT 4, r.id, r.title_norm, r.published_at, bm25(body_fts)
 _SUGGEST = f"""
 SELECT 3, r.id, r.title_norm, r.published_at, 0.0
 FROM title_fts f JOIN reviews r ON r.id = f.rowid
-WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR")}) AND {_VISIBLE}
+WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR", enough="count(*) > 0")}) AND {_VISIBLE}
 ORDER BY f.rowid DESC LIMIT :many
 """
 CANDIDATES_PER_TIER = 200  # full-text tiers fetch this many before ranking; never a full scan
@@ -267,10 +269,13 @@ LATEST_SCHEMA = _migrations()[-1][0]
 class ReviewStore:
     """Reviews, their search indexes and per-server settings, in one SQLite file."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, schema_version: int) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, path: Path, schema_version: int, *, created: bool = False
+    ) -> None:
         self._db = db
         self.path = path
         self.schema_version = schema_version
+        self.created = created  # True when this open made a new, empty database
         self._write_lock = asyncio.Lock()
         self._rng = random.SystemRandom()
 
@@ -286,8 +291,8 @@ class ReviewStore:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            version = await _migrate(db)
-            yield cls(db, path, version)
+            before, version = await _migrate(db)
+            yield cls(db, path, version, created=before == 0)
         finally:
             await db.close()
 
@@ -396,8 +401,8 @@ class ReviewStore:
         """The review a person meant by `title`, or `ReviewNotFoundError` with close titles."""
         matches = await self.find_title(title, guild_id)
         if not matches:
-            close = await self.search(title, guild_id=guild_id, limit=3)
-            raise ReviewNotFoundError(title, [hit.title for hit in close])
+            close = [hit.title for hit in await self.search(title, guild_id, 3, include_body=False)]
+            raise ReviewNotFoundError(title, close or await self.suggest(title, guild_id))
         found = await self.context(matches[0].id, guild_id)
         if found is None:  # deleted between the two reads
             raise ReviewNotFoundError(title)
@@ -429,6 +434,7 @@ class ReviewStore:
         *,
         category: Category | None = None,
         min_rating: Rating | None = None,
+        include_body: bool = True,
     ) -> list[ReviewSummary]:
         """Reviews visible to `guild_id` best first: exact, prefix, words, typos, then text."""
         plan = plan_search(text)
@@ -446,11 +452,17 @@ class ReviewStore:
         }
         found = await self._fetch(_TITLE_TIERS, params)
         if len({c.id for c in found}) < limit and plan.words:
-            found += await self._later_tiers(plan, params)
+            found += await self._later_tiers(plan, params, include_body)
         return await self.summaries(rank(plan, found, limit))
 
-    async def _later_tiers(self, plan: SearchPlan, params: dict[str, Any]) -> list[Candidate]:
-        params = {**params, "variants": plan.typo_variants, "body_match": plan.body_match}
+    async def _later_tiers(
+        self, plan: SearchPlan, params: dict[str, Any], include_body: bool
+    ) -> list[Candidate]:
+        params |= {
+            "variants": plan.typo_variants,
+            "word_count": len(plan.words),
+            "body_match": plan.body_match if include_body else '""',
+        }
         return await self._fetch(_LATER_TIERS, params)
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
@@ -637,10 +649,13 @@ class ReviewStore:
         return [row[0] for row in rows]
 
 
-async def _migrate(db: aiosqlite.Connection) -> int:
-    """Apply every migration newer than the file's `user_version`, each in its own transaction."""
+async def _migrate(db: aiosqlite.Connection) -> tuple[int, int]:
+    """Apply every migration newer than the file's `user_version`, each in its own transaction.
+
+    Returns the schema version before and after.
+    """
     rows = await db.execute_fetchall("PRAGMA user_version")
-    version = next(iter(rows))[0]
+    version = before = next(iter(rows))[0]
     if version > LATEST_SCHEMA:
         raise RuntimeError(
             f"The database is at schema version {version}, newer than this reviewbot knows"
@@ -659,4 +674,4 @@ async def _migrate(db: aiosqlite.Connection) -> int:
                 await db.rollback()
             raise
         version = number
-    return version
+    return before, version

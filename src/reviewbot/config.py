@@ -1,0 +1,75 @@
+"""Settings from the environment and `.env`, checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import find_dotenv, load_dotenv
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DATABASE = Path("data/reviews.db")
+DEFAULT_CATALOGUE = Path("data/catalogue")
+# Three dot-separated base64url parts; checked so a pasted client secret fails at start-up.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line naming it and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None
+    database: Path = DEFAULT_DATABASE
+    catalogue: Path = DEFAULT_CATALOGUE
+    dev_guild: int | None = None
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback or a debugger
+        token = "set" if self.token else "unset"
+        return (
+            f"Settings(token={token}, database={self.database}, catalogue={self.catalogue},"
+            f" dev_guild={self.dev_guild}, log_level={self.log_level})"
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, need_token: bool) -> Settings:
+        token = environ.get("DISCORD_TOKEN", "").strip() or None
+        if need_token and token is None:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set: put your bot's token in a .env file"
+                " (copy .env.example) or in the environment."
+            )
+        if token is not None and need_token and not _TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                "DISCORD_TOKEN does not look like a bot token: copy it again from the"
+                " Bot page of your application in the Discord Developer Portal."
+            )
+        dev_guild = environ.get("REVIEWBOT_DEV_GUILD", "").strip()
+        if dev_guild and not dev_guild.isdigit():
+            raise ConfigError(
+                "REVIEWBOT_DEV_GUILD must be a server id (digits only; right-click the server"
+                " with Developer Mode on and choose Copy Server ID)."
+            )
+        level = environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+        database = environ.get("REVIEWBOT_DB", "").strip()
+        catalogue = environ.get("REVIEWBOT_CATALOGUE", "").strip()
+        return cls(
+            token=token,
+            database=Path(database) if database else DEFAULT_DATABASE,
+            catalogue=Path(catalogue) if catalogue else DEFAULT_CATALOGUE,
+            dev_guild=int(dev_guild) if dev_guild else None,
+            log_level=level,
+        )
+
+
+def load_settings(*, need_token: bool) -> Settings:
+    """Read `.env` (from the working folder up), then the environment, which wins."""
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    return Settings.from_env(os.environ, need_token=need_token)

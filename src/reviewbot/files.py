@@ -1,0 +1,201 @@
+"""Review files: Markdown with a YAML header, or JSON; read into reviews and written back out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ValidationError
+from .review import Review, normalise
+
+KEYS = {"title", "creator", "category", "rating", "author", "author_id", "date", "url", "image"}
+KEYS |= {"spoiler"}
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
+
+
+class FileError(Exception):
+    """A review file that cannot be imported; the message says what is wrong and where."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+@dataclass(frozen=True, slots=True)
+class FileReview:
+    """A review read from a file; `dated` is False when the file gave no date."""
+
+    review: Review
+    dated: bool
+
+
+def find_review_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files named, and every .md and .json below the folders named, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if (
+                    found.is_file()
+                    and found.suffix.lower() in {".md", ".json"}
+                    and not found.name.lower().startswith("readme")
+                ):
+                    yield found
+        else:
+            yield path
+
+
+def read_review_file(path: Path, guild_id: int | None = None) -> list[FileReview]:
+    """Every review in one file, all checked; `FileError` if any part of it is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileError(path, "no such file") from None
+    except UnicodeDecodeError:
+        raise FileError(path, "not UTF-8 text") from None
+    except OSError as error:
+        raise FileError(path, error.strerror or str(error)) from None
+    if path.suffix.lower() == ".json":
+        entries = _json_entries(path, text)
+    else:
+        entries = [_markdown_entry(path, text)]
+    reviews = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"review {number}: " if len(entries) > 1 else ""
+        try:
+            reviews.append(_review_from(entry, guild_id))
+        except ValidationError as error:
+            raise FileError(path, f"{where}{error.field}: {error}") from None
+    return reviews
+
+
+def _markdown_entry(path: Path, text: str) -> dict[str, Any]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise FileError(path, "a review file starts with a '---' line, then the header")
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        raise FileError(path, "the header has no closing '---' line") from None
+    try:
+        # BaseLoader reads every value as text: `title: 1984` and `creator: Yes` stay as written.
+        header = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 2})" if mark is not None else ""
+        raise FileError(path, f"the header is not valid YAML{line}") from None
+    if not isinstance(header, dict):
+        raise FileError(path, "the header must be 'key: value' lines")
+    return {**header, "body": "\n".join(lines[end + 1 :])}
+
+
+def _json_entries(path: Path, text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileError(path, f"not valid JSON (line {error.lineno}: {error.msg})") from None
+    entries = data if isinstance(data, list) else [data]
+    if not entries or not all(isinstance(e, dict) for e in entries):
+        raise FileError(path, "JSON reviews are an object or a list of objects")
+    return entries
+
+
+def _text(entry: Mapping[str, Any], key: str) -> str | None:
+    value = entry.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | list | dict):
+        raise ValidationError(key, f"'{key}' must be text")
+    return str(value)
+
+
+def _review_from(entry: Mapping[str, Any], guild_id: int | None) -> FileReview:
+    unknown = sorted(set(entry) - KEYS - {"body"})
+    if unknown:
+        raise ValidationError(
+            unknown[0], f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(KEYS))})"
+        )
+    if "title" not in entry:
+        raise ValidationError("title", "the title is required")
+    if "rating" not in entry:
+        raise ValidationError("rating", "the rating is required")
+    rating = entry["rating"]
+    if not isinstance(rating, str | int | float) or isinstance(rating, bool):
+        raise ValidationError("rating", "the rating must be a number or text like 4/5")
+    published = _date(entry.get("date"))
+    author_id = _text(entry, "author_id")
+    if author_id is not None and not author_id.isdigit():
+        raise ValidationError("author_id", "author_id must be a Discord user id (digits)")
+    review = Review.create(
+        title=_text(entry, "title") or "",
+        creator=_text(entry, "creator"),
+        category=_text(entry, "category"),
+        rating=rating,
+        body=_text(entry, "body") or "",
+        author_name=_text(entry, "author"),
+        author_id=int(author_id) if author_id else None,
+        published_at=published,
+        url=_text(entry, "url"),
+        image_url=_text(entry, "image"),
+        spoiler=_flag(entry.get("spoiler")),
+        guild_id=guild_id,
+    )
+    return FileReview(review, dated=published is not None)
+
+
+def _date(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise ValidationError("date", "the date must be ISO 8601 text, like 2024-02-14")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            "date", f"'{value}' is not an ISO 8601 date (2024-02-14 or 2024-02-14T20:30:00+01:00)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _flag(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValidationError("spoiler", "spoiler must be true or false")
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def review_to_markdown(review: Review) -> str:
+    """The review as a file that imports back to the same review."""
+    header = [
+        f"title: {_yaml_text(review.title)}",
+        *([f"creator: {_yaml_text(review.creator)}"] if review.creator else []),
+        f"category: {review.category.value}",
+        f"rating: {review.rating.as_number()}",
+        *([f"author: {_yaml_text(review.author_name)}"] if review.author_name else []),
+        *([f"author_id: {review.author_id}"] if review.author_id is not None else []),
+        f"date: {review.published_at.isoformat()}",
+        *([f"url: {_yaml_text(review.url)}"] if review.url else []),
+        *([f"image: {_yaml_text(review.image_url)}"] if review.image_url else []),
+        *(["spoiler: true"] if review.spoiler else []),
+    ]
+    return "---\n" + "\n".join(header) + "\n---\n" + review.body + "\n"
+
+
+def export_file_name(review: Review) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", normalise(review.title)).strip("-")[:60].strip("-")
+    return f"{slug or 'review'}-{review.id}.md"
