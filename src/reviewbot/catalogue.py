@@ -110,10 +110,10 @@ async def export_catalogue(store: ReviewStore, folder: Path, guild_id: int | Non
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
     async for review in store.iter_reviews(guild_id):
-        (folder / export_file_name(review)).write_text(
+        written += 1
+        (folder / export_file_name(written, review)).write_text(
             review_to_markdown(review), encoding="utf-8", newline="\n"
         )
-        written += 1
     return written
 
 

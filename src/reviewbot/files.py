@@ -196,6 +196,8 @@ def review_to_markdown(review: Review) -> str:
     return "---\n" + "\n".join(header) + "\n---\n" + review.body + "\n"
 
 
-def export_file_name(review: Review) -> str:
+def export_file_name(number: int, review: Review) -> str:
+    """`000042-the-godfather.md`: numbered in publication order, so that files sort as the
+    reviews do and a re-import stores reviews with equal timestamps in the same order."""
     slug = re.sub(r"[^a-z0-9]+", "-", normalise(review.title)).strip("-")[:60].strip("-")
-    return f"{slug or 'review'}-{review.id}.md"
+    return f"{number:06d}-{slug or 'review'}.md"

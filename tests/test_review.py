@@ -1,0 +1,101 @@
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reviewbot.errors import ValidationError
+from reviewbot.review import Category, Rating, Review, normalise
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("4", "★★★★☆"),
+        ("4.5", "★★★★½"),
+        ("4/5", "★★★★☆"),
+        ("9/10", "★★★★½"),
+        ("★★★★☆", "★★★★☆"),
+        ("★★★★½", "★★★★½"),
+        ("★★★½", "★★★½☆"),
+        ("0", "☆☆☆☆☆"),
+        ("5", "★★★★★"),
+        (" 3,5 ", "★★★½☆"),
+        ("10/10", "★★★★★"),
+    ],
+)
+def test_rating_accepts_the_documented_forms(typed: str, shown: str) -> None:
+    assert str(Rating.parse(typed)) == shown
+
+
+@pytest.mark.parametrize("typed", ["6", "4.3", "-1", "abc", "★★★★★★", "11/10", "4/6", "½★", "nan"])
+def test_rating_refuses_anything_else_and_lists_the_accepted_forms(typed: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Rating.parse(typed)
+    assert caught.value.field == "rating"
+    assert "4/5" in str(caught.value) and "★★★★½" in str(caught.value)
+
+
+def test_an_empty_rating_is_called_required() -> None:
+    with pytest.raises(ValidationError, match="required"):
+        Rating.parse("  ")
+
+
+@given(st.integers(min_value=0, max_value=10))
+def test_every_rating_round_trips_through_its_display_and_number(halves: int) -> None:
+    rating = Rating(halves)
+    assert Rating.parse(str(rating)) == rating
+    assert Rating.parse(rating.as_number()) == rating
+    assert len(str(rating)) == 5
+
+
+@given(st.text(max_size=30))
+def test_rating_parse_never_fails_except_with_a_validation_error(text: str) -> None:
+    try:
+        rating = Rating.parse(text)
+    except ValidationError:
+        return
+    assert 0 <= rating.halves <= 10
+
+
+def test_normalise_folds_case_accents_width_and_spacing() -> None:
+    assert normalise("  AMÉLIE ") == normalise("amelie") == "amelie"
+    assert normalise("Ｈｅｒ") == "her"
+    assert normalise("the\u200b  godfather") == "the godfather"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"title": "   "}, "title", "required"),
+        ({"title": "x" * 201}, "title", "201 characters long; the limit is 200"),
+        ({"creator": "c" * 201}, "creator", "limit is 200"),
+        ({"body": ""}, "body", "required"),
+        ({"body": "b" * 20_001}, "body", "20,001 characters long; the limit is 20,000"),
+        ({"url": "ftp://example.com"}, "url", "http(s)"),
+        ({"image_url": "not a link"}, "image_url", "http(s)"),
+        ({"category": "poem"}, "category", "film, album, book, game, show, other"),
+    ],
+)
+def test_each_field_is_checked_with_a_message_naming_it(
+    fields: dict[str, str], field: str, words: str
+) -> None:
+    base = {"title": "Her", "rating": "4", "body": "Fine."}
+    with pytest.raises(ValidationError) as caught:
+        Review.create(**(base | fields))  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert words in str(caught.value)
+
+
+def test_create_trims_and_keeps_any_script() -> None:
+    review = Review.create(
+        title="  千と千尋の神隠し  ",
+        rating="5",
+        body="\n\nFirst.\r\n\r\nSecond.\n",
+        category="FILM",
+        published_at=datetime(2022, 8, 20),
+    )
+    assert review.title == "千と千尋の神隠し"
+    assert review.body == "First.\n\nSecond."
+    assert review.category is Category.FILM
+    assert review.published_at.tzinfo is UTC

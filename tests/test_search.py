@@ -1,0 +1,145 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reviewbot.catalogue import import_paths
+from reviewbot.review import Category, Rating
+from reviewbot.search import edit_distance, plan_search
+from reviewbot.store import ReviewStore
+
+from .store_fixtures import make_review
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+
+
+@pytest.fixture
+async def sample(tmp_path: Path) -> AsyncIterator[ReviewStore]:
+    async with ReviewStore.open(tmp_path / "sample.db") as store:
+        report = await import_paths(store, [SAMPLE])
+        assert not report.failures
+        yield store
+
+
+async def titles(store: ReviewStore, query: str, **options: object) -> list[str]:
+    return [hit.title for hit in await store.search(query, **options)]  # type: ignore[arg-type]
+
+
+async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
+    store: ReviewStore,
+) -> None:
+    await store.add(make_review("Night Train to Lisbon", day=1, body="slow and lovely"))
+    await store.add(make_review("Night", day=2, body="short"))
+    await store.add(make_review("Nightcrawler", day=3, body="nocturnal"))
+    await store.add(make_review("A Quiet Night In", day=4, body="cosy"))
+    await store.add(make_review("Knight Rider", day=5, body="a car that talks"))
+    await store.add(make_review("Daybreak", day=6, body="the night was long"))
+    assert await titles(store, "night") == [
+        "Night",  # exact
+        "Nightcrawler",  # prefix (shortest first)
+        "Night Train to Lisbon",
+        "A Quiet Night In",  # a title word
+        "Knight Rider",  # a title word one letter away
+        "Daybreak",  # only the review text
+    ]
+
+
+async def test_typos_find_their_titles(sample: ReviewStore) -> None:
+    assert (await titles(sample, "teh godfater"))[:2] == ["The Godfather", "The Godfather Part II"]
+    assert (await titles(sample, "Solaaris"))[:2] == ["Solaris", "Solaris"]
+    assert (await titles(sample, "amelie"))[0] == "Amélie"
+    assert (await titles(sample, "Fleebag"))[0] == "Fleabag"
+
+
+async def test_typo_tolerance_on_a_long_word(store: ReviewStore) -> None:
+    await store.add(make_review("Chronologic"))
+    await store.add(make_review("Chromatic"))
+    assert (await titles(store, "Chronlogic"))[0] == "Chronologic"
+
+
+async def test_the_sample_catalogue_answers_by_title_prefix_word_and_text(
+    sample: ReviewStore,
+) -> None:
+    assert (await titles(sample, "her"))[0] == "Her"
+    assert (await titles(sample, "the godf"))[:2] == ["The Godfather", "The Godfather Part II"]
+    assert (await titles(sample, "1984"))[0] == "1984"
+    assert (await titles(sample, "千と千尋の神隠し"))[0] == "千と千尋の神隠し"
+    assert (await titles(sample, "기생충"))[0] == "기생충"
+    assert (await titles(sample, "fury road"))[0] == "Mad Max: Fury Road"
+
+
+async def test_filters_by_category_and_minimum_rating(sample: ReviewStore) -> None:
+    books = await sample.search("solaris", category=Category.BOOK)
+    assert [(h.title, h.creator) for h in books] == [("Solaris", "Stanisław Lem")]
+    strong = await sample.search("the", min_rating=Rating.parse("5"))
+    assert strong and all(h.rating == Rating.parse("5") for h in strong)
+
+
+async def test_suggestions_for_a_miss(sample: ReviewStore) -> None:
+    assert await sample.search("godfxther solaaaaris zzz") == []
+    suggestions = await sample.suggest("godfxther solaaaaris zzz", None)
+    assert suggestions and set(suggestions) <= {"The Godfather", "The Godfather Part II"}
+
+
+HOSTILE = [
+    '"',
+    '"AND" (NOT) *',
+    "*",
+    "AND",
+    "OR NOT",
+    "NEAR(a b, 2)",
+    "title:her",
+    "^her",
+    "(",
+    ")))",
+    "-her",
+    "+",
+    "!!! ??? ...",
+    "a" * 10_000,
+    "her " * 2_500,
+    "🎬🍿",
+    "‏שלום עולם‏",
+    "مرحبا",
+    "h\u200be\u200dr",
+    "\x00\x01",
+    "' OR 1=1 --",
+    "%_%",
+    "\\",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_text_is_only_ever_words(sample: ReviewStore, query: str) -> None:
+    hits = await sample.search(query)
+    assert len(hits) <= 25
+    await sample.suggest(query, None)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=120))
+async def test_any_text_searches_without_error(sample: ReviewStore, query: str) -> None:
+    hits = await sample.search(query, guild_id=123, limit=10)
+    assert len(hits) <= 10
+    assert all(hit.guild_id in (None, 123) for hit in hits)
+
+
+def test_plans_quote_every_word() -> None:
+    plan = plan_search('say "AND" NEAR(x) *')
+    assert plan.title_match == '"say" AND "and" AND "near" AND ("x" OR "x"*)' or (
+        plan.title_match == '"say" AND "and" AND "near" AND "x"'
+    )
+    assert plan.body_match == '"say" AND "and" AND "near" AND "x"'
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("teh", "the", 1), ("godfater", "godfather", 1), ("abc", "abc", 0), ("abc", "xyz", 3)],
+)
+def test_edit_distance(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b) == distance

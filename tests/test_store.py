@@ -1,0 +1,250 @@
+import sqlite3
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from reviewbot.errors import DuplicateReviewError, ReviewNotFoundError
+from reviewbot.review import Category, Rating
+from reviewbot.store import LATEST_SCHEMA, ImportResult, ReviewStore
+
+from .store_fixtures import EPOCH, make_review
+
+
+async def test_a_new_database_is_migrated_to_the_latest_schema(db_path: Path) -> None:
+    async with ReviewStore.open(db_path) as store:
+        assert store.created
+        assert store.schema_version == LATEST_SCHEMA
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST_SCHEMA
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    async with ReviewStore.open(db_path) as again:
+        assert not again.created
+
+
+async def test_every_earlier_schema_version_migrates_forward_keeping_reviews(
+    tmp_path: Path,
+) -> None:
+    from reviewbot.store import _migrations
+
+    for stop_after in range(1, LATEST_SCHEMA + 1):
+        path = tmp_path / f"v{stop_after}.db"
+        with sqlite3.connect(path) as raw:
+            for number, _, sql in _migrations()[:stop_after]:
+                raw.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        async with ReviewStore.open(path) as store:
+            await store.add(make_review("Her"))
+        async with ReviewStore.open(path) as store:
+            assert store.schema_version == LATEST_SCHEMA
+            assert [hit.title for hit in await store.search("her")] == ["Her"]
+
+
+async def test_a_database_from_a_newer_reviewbot_is_refused(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("PRAGMA user_version = 999")
+    with pytest.raises(RuntimeError, match="newer than this reviewbot knows"):
+        async with ReviewStore.open(db_path):
+            pass
+
+
+async def test_a_failed_migration_leaves_nothing_half_applied(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reviewbot.store as store_module
+
+    broken = [
+        *store_module._migrations(),
+        (LATEST_SCHEMA + 1, "x.sql", "CREATE TABLE t (a); oops;"),
+    ]
+    monkeypatch.setattr(store_module, "_migrations", lambda: broken)
+    monkeypatch.setattr(store_module, "LATEST_SCHEMA", LATEST_SCHEMA + 1)
+    with pytest.raises(sqlite3.OperationalError):
+        async with ReviewStore.open(db_path):
+            pass
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST_SCHEMA
+        assert not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 't'").fetchall()
+
+
+async def test_title_lookup_ignores_case_accents_and_spacing(store: ReviewStore) -> None:
+    await store.add(make_review("Amélie"))
+    await store.add(make_review("Her"))
+    assert [r.title for r in await store.find_title("amelie", None)] == ["Amélie"]
+    assert [r.title for r in await store.find_title("  HER ", None)] == ["Her"]
+
+
+async def test_previous_and_next_walk_publication_order_with_ties_by_id(
+    store: ReviewStore,
+) -> None:
+    a = await store.add(make_review("A", day=0))
+    tie_1 = await store.add(make_review("Tie one", day=5))
+    tie_2 = await store.add(make_review("Tie two", day=5))
+    z = await store.add(make_review("Z", day=9))
+    order = [a.id, tie_1.id, tie_2.id, z.id]
+
+    first = await store.context(a.id, None)  # type: ignore[arg-type]
+    assert first is not None
+    assert (first.previous_id, first.next_id, first.position, first.total) == (None, tie_1.id, 1, 4)
+    last = await store.context(z.id, None)  # type: ignore[arg-type]
+    assert last is not None
+    assert (last.previous_id, last.next_id, last.position) == (tie_2.id, None, 4)
+
+    walked, here = [], first
+    while here is not None:
+        walked.append(here.review.id)
+        here = await store.step(None, here.review.published_at, here.review.id, forward=True)  # type: ignore[arg-type]
+    assert walked == order
+    back, here = [], last
+    while here is not None:
+        back.append(here.review.id)
+        here = await store.step(None, here.review.published_at, here.review.id, forward=False)  # type: ignore[arg-type]
+    assert back == order[::-1]
+
+
+async def test_neighbours_of_a_deleted_review_are_still_found(store: ReviewStore) -> None:
+    a = await store.add(make_review("A", day=0))
+    b = await store.add(make_review("B", day=1))
+    c = await store.add(make_review("C", day=2))
+    assert await store.delete(b.id)  # type: ignore[arg-type]
+    after = await store.step(None, b.published_at, b.id, forward=True)  # type: ignore[arg-type]
+    before = await store.step(None, b.published_at, b.id, forward=False)  # type: ignore[arg-type]
+    assert after is not None and after.review.id == c.id and after.position == 2
+    assert before is not None and before.review.id == a.id
+    nearest = await store.nearest(None, b.published_at)
+    assert nearest is not None and nearest.review.id == c.id
+
+
+async def test_a_server_sees_the_catalogue_and_its_own_reviews_only(store: ReviewStore) -> None:
+    catalogue = await store.add(make_review("Shared", day=1))
+    mine = await store.add(make_review("Alpha secret", day=2, guild_id=1))
+    theirs = await store.add(make_review("Beta secret", day=3, guild_id=2))
+
+    assert [h.title for h in await store.search("secret", guild_id=1)] == ["Alpha secret"]
+    assert [h.title for h in await store.search("secret", guild_id=2)] == ["Beta secret"]
+    assert await store.search("secret") == []
+    assert await store.get(theirs.id, guild_id=1) is None  # type: ignore[arg-type]
+    assert await store.context(theirs.id, 1) is None  # type: ignore[arg-type]
+
+    shown = await store.context(catalogue.id, 1)  # type: ignore[arg-type]
+    assert shown is not None
+    assert (shown.next_id, shown.total) == (mine.id, 2)
+    latest = await store.latest(1)
+    assert latest is not None and latest.review.id == mine.id
+    assert (await store.latest(None)).review.id == catalogue.id  # type: ignore[union-attr]
+    for _ in range(30):
+        picked = await store.random(1)
+        assert picked is not None and picked.review.id in {catalogue.id, mine.id}
+
+
+async def test_position_and_total_match_a_plain_count(store: ReviewStore) -> None:
+    ids = []
+    for i in range(40):
+        # spread over several months, with collisions, in both scopes
+        review = make_review(f"R{i}", day=(i * 17) % 90, guild_id=None if i % 3 else 7)
+        ids.append((await store.add(review)).id)
+    for gone in ids[::5]:
+        await store.delete(gone)  # type: ignore[arg-type]
+    visible = []
+    for guild in (None, 7):
+        async for r in store.iter_reviews(guild):
+            visible.append(r)
+    visible.sort(key=lambda r: (r.published_at, r.id))
+    for number, review in enumerate(visible, start=1):
+        shown = await store.context(review.id, 7)  # type: ignore[arg-type]
+        assert shown is not None
+        assert (shown.position, shown.total) == (number, len(visible))
+
+
+async def test_random_is_uniform_over_what_the_server_sees(store: ReviewStore) -> None:
+    visible = [await store.add(make_review(f"Film {i}", day=i)) for i in range(4)]
+    for i in range(12):
+        await store.add(make_review(f"Other server {i}", guild_id=99, day=i))
+    await store.add(make_review("A book", category="book", day=20))
+    counts = Counter()
+    for _ in range(1200):
+        picked = await store.random(None, Category.OTHER)
+        assert picked is not None
+        counts[picked.review.id] += 1
+    assert set(counts) == {r.id for r in visible}
+    # Expected 300 each; a uniform draw leaves this band with probability below 1e-9.
+    assert all(200 <= n <= 400 for n in counts.values()), counts
+
+
+async def test_random_on_an_empty_scope_is_none(store: ReviewStore) -> None:
+    assert await store.random(None) is None
+    await store.add(make_review("Film", category="film"))
+    assert await store.random(None, Category.BOOK) is None
+
+
+async def test_a_duplicate_title_and_creator_in_one_scope_is_refused(store: ReviewStore) -> None:
+    first = await store.add(make_review("Solaris", creator="Andrei Tarkovsky"))
+    with pytest.raises(DuplicateReviewError) as caught:
+        await store.add(make_review("SOLARIS ", creator="andrei tarkovsky"))
+    assert caught.value.existing_id == first.id
+    await store.add(make_review("Solaris", creator="Stanisław Lem"))
+    await store.add(make_review("Solaris", creator="Andrei Tarkovsky", guild_id=5))
+    assert len(await store.find_title("solaris", 5)) == 3
+
+
+async def test_update_and_delete_keep_search_in_step(store: ReviewStore) -> None:
+    review = await store.add(make_review("Old name", body="about lighthouses"))
+    from dataclasses import replace
+
+    await store.update(replace(review, title="New name", body="about submarines"))
+    assert await store.search("old name") == []
+    assert [h.title for h in await store.search("new name")] == ["New name"]
+    assert [h.title for h in await store.search("submarines")] == ["New name"]
+    assert await store.search("lighthouses") == []
+    await store.delete(review.id)  # type: ignore[arg-type]
+    assert await store.search("new name") == []
+    assert await store.search("submarines") == []
+    assert await store.integrity_check() == ["ok"]
+
+
+async def test_import_adds_updates_and_leaves_unchanged_by_identity(store: ReviewStore) -> None:
+    her = make_review("Her", creator="Spike Jonze", rating="4")
+    undated = make_review("Undated", published_at=EPOCH + timedelta(days=3))
+    first = await store.import_reviews([(her, True), (undated, False)])
+    assert [r for r, _ in first] == [ImportResult.ADDED, ImportResult.ADDED]
+
+    again = await store.import_reviews(
+        [
+            (make_review("HER", creator="spike jonze", rating="4.5"), True),
+            (make_review("Undated", published_at=EPOCH + timedelta(days=300)), False),
+        ]
+    )
+    assert [r for r, _ in again] == [ImportResult.UPDATED, ImportResult.UNCHANGED]
+    stored = await store.get(first[0][1].id)  # type: ignore[arg-type]
+    assert stored is not None and stored.rating == Rating.parse("4.5")
+    kept = await store.get(first[1][1].id)  # type: ignore[arg-type]
+    assert kept is not None and kept.published_at == EPOCH + timedelta(days=3)
+
+
+async def test_settings_are_per_server(store: ReviewStore) -> None:
+    await store.set_review_channel(1, 111)
+    await store.set_reviewer_role(1, 222)
+    await store.set_review_channel(2, 333)
+    one, two, three = await store.settings(1), await store.settings(2), await store.settings(3)
+    assert (one.review_channel_id, one.reviewer_role_id) == (111, 222)
+    assert (two.review_channel_id, two.reviewer_role_id) == (333, None)
+    assert (three.review_channel_id, three.reviewer_role_id) == (None, None)
+
+
+async def test_backup_is_one_consistent_file(store: ReviewStore, tmp_path: Path) -> None:
+    await store.add(make_review("Her"))
+    copy = await store.backup(tmp_path / "copies" / "backup.db")
+    assert not Path(f"{copy}-wal").exists()
+    async with ReviewStore.open(copy) as restored:
+        assert [h.title for h in await restored.search("her")] == ["Her"]
+        assert await restored.integrity_check() == ["ok"]
+
+
+async def test_resolve_title_offers_close_titles_when_nothing_matches(store: ReviewStore) -> None:
+    await store.add(make_review("The Godfather"))
+    await store.add(make_review("The Godfather Part II"))
+    with pytest.raises(ReviewNotFoundError) as caught:
+        await store.resolve_title("teh godfater", None)
+    assert caught.value.suggestions[:2] == ["The Godfather", "The Godfather Part II"]
+    assert "No review titled “teh godfater”" in str(caught.value)
