@@ -1,3 +1,3 @@
-"""Shared fixtures: real SQLite files, and (under loopback/) a stand-in for Discord."""
+"""Shared fixtures: real SQLite files, and a loopback stand-in for Discord."""
 
-pytest_plugins = ["tests.store_fixtures"]
+pytest_plugins = ["tests.store_fixtures", "tests.loopback.fixtures"]

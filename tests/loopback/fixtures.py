@@ -1,0 +1,28 @@
+"""pytest fixtures: `loopback`, a running stand-in with discord.py pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from .patch import point_discord_at
+from .server import LoopbackDiscord
+
+
+@pytest_asyncio.fixture
+async def loopback() -> AsyncIterator[LoopbackDiscord]:
+    """A stand-in on 127.0.0.1 with discord.py pointed at it; recorded violations fail the test."""
+    discord_ = LoopbackDiscord()
+    discord_.heartbeat_interval = 1.0
+    await discord_.start()
+    restore = point_discord_at(discord_.url)
+    try:
+        yield discord_
+    finally:
+        restore()
+        await discord_.stop()
+    if discord_.violations:
+        listed = "\n".join(f"  {v}" for v in discord_.violations)
+        pytest.fail(f"the bot broke Discord's rules:\n{listed}", pytrace=False)

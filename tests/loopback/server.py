@@ -1,0 +1,723 @@
+"""The stand-in itself: Discord's state, served as REST and gateway on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import datetime
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .callbacks import InteractionDesk
+from .errors import ApiError, InteractionFailed, Violation
+from .faults import Fault, RateLimits
+from .gateway import Gateway, Op, Session
+from .interactions import (
+    AUTOCOMPLETE,
+    COMMAND,
+    COMPONENT,
+    MODAL_SUBMIT,
+    InteractionRecord,
+    Modal,
+    Reply,
+    command_data,
+    find_component,
+    new_record,
+    select_values,
+)
+from .limits import FieldError, embed_mentions, invalid_form_body, is_empty_message, pings
+from .model import (
+    BOT_DEFAULT,
+    EVERYONE_DEFAULT,
+    JSON,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    User,
+    new_snowflake,
+    utcnow,
+    walk_components,
+)
+from .rest import RequestRecord, Rest
+
+_T = TypeVar("_T")
+_log = logging.getLogger(__name__)
+
+
+class LoopbackDiscord:
+    """A stand-in for Discord that an unmodified discord.py client talks to, as it talks to Discord.
+
+    Tests build servers with `add_guild`, act as members with `slash`, `autocomplete`, `click`,
+    `select` and `submit_modal`, inject failures with `fail`, `drop` and `Channel.forbid`, and read
+    what the bot did from `channel_messages`, `requests` and `violations`.
+    """
+
+    def __init__(self, *, bot_name: str = "reviewbot", token: str | None = None) -> None:
+        self.token = token or f"loopback.{secrets.token_urlsafe(24)}"
+        self.application_id = new_snowflake()
+        self.bot_user = User(self.application_id, bot_name, bot=True)
+        self.owner_user = User(new_snowflake(), "operator")
+        self.guilds: list[Guild] = []
+        self.global_commands: list[JSON] = []
+        self._guild_commands: dict[int, list[JSON]] = {}
+        self.request_log: list[RequestRecord] = []
+        self.violations: list[Violation] = []
+        self.notes: list[str] = []
+        self.faults: list[Fault] = []
+        self.rate_limits = RateLimits()
+        self.rate_limited = 0
+        self.nonce_hits = 0
+        self.interactions: dict[int, InteractionRecord] = {}
+        self.interactions_by_token: dict[str, InteractionRecord] = {}
+
+        # Discord's real values; tests may shorten them.
+        self.response_deadline = 3.0
+        self.heartbeat_interval = 41.25
+        self.nonce_window = datetime.timedelta(minutes=5)
+        # How long a call waits for the bot, and how long the bot must be quiet before it returns.
+        self.interaction_timeout = 5.0
+        self.settle_time = 0.05
+        # Privileged intents the application has been granted in the developer portal.
+        self.privileged_intents = 0
+
+        self.gateway = Gateway(self)
+        self.rest = Rest(self)
+        self.desk = InteractionDesk(self)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+        self._in_flight = 0
+        self._last_activity = 0.0
+        self._open_records: list[InteractionRecord] = []
+        self._processes: list[Any] = []
+
+    # Lifecycle and addresses
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/v{version}/{tail:.*}", self.rest.handle)
+        for path in ("/gateway", "/gateway/", "/resume", "/resume/"):
+            app.router.add_get(path, self.gateway.handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for process in list(self._processes):
+            await process.kill()
+        await self.gateway.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> LoopbackDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def resume_gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/resume"
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    # Servers
+
+    def add_guild(
+        self,
+        name: str = "Alpha",
+        *,
+        bot_permissions: Any = BOT_DEFAULT,
+        everyone_permissions: Any = EVERYONE_DEFAULT,
+        locale: str = "en-US",
+    ) -> Guild:
+        """A server the bot is in, with #general, @everyone, an owner and the bot's own role."""
+        guild = Guild(
+            self,
+            name,
+            bot_user=self.bot_user,
+            bot_permissions=bot_permissions,
+            everyone_permissions=everyone_permissions,
+            locale=locale,
+        )
+        self.guilds.append(guild)
+        self.gateway.announce(guild)
+        return guild
+
+    def get_guild(self, guild_id: int) -> Guild | None:
+        return next((g for g in self.guilds if g.id == guild_id), None)
+
+    def find_channel(self, channel_id: int) -> Channel | None:
+        for guild in self.guilds:
+            found = guild.channels.get(channel_id)
+            if found is not None:
+                return found
+        return None
+
+    def emit(self, event: str, data: JSON) -> None:
+        self.gateway.emit(event, data)
+
+    # What the bot did
+
+    def channel_messages(
+        self, channel: Channel, *, include_ephemeral: bool = False
+    ) -> list[Message]:
+        """Messages in the channel, oldest first, without deleted ones (and ephemeral ones)."""
+        return [
+            m for m in channel.messages if not m.deleted and (include_ephemeral or not m.ephemeral)
+        ]
+
+    def guild_commands(self, guild: Guild) -> list[JSON]:
+        return self._guild_commands.get(guild.id, [])
+
+    def set_guild_commands(self, guild: Guild, commands: list[JSON]) -> None:
+        self._guild_commands[guild.id] = commands
+
+    def command(self, name: str, guild: Guild | None = None) -> JSON:
+        """A registered command by name (a guild's own commands when `guild` is given)."""
+        commands = self.global_commands if guild is None else self.guild_commands(guild)
+        for command in commands:
+            if command["name"] == name:
+                return command
+        raise KeyError(
+            f"no command {name!r} registered {'globally' if guild is None else f'in {guild.name}'}"
+        )
+
+    def requests(
+        self, pattern: str | None = None, *, status: int | None = None
+    ) -> list[RequestRecord]:
+        """Requests the bot made; `pattern` as in `fail` (e.g. "POST /channels/123/messages")."""
+        found = [r for r in self.request_log if pattern is None or r.matches(pattern)]
+        return [r for r in found if status is None or r.status == status]
+
+    def count(self, pattern: str, *, status: int | None = None) -> int:
+        return len(self.requests(pattern, status=status))
+
+    # Rules
+
+    def record(self, kind: str, detail: str) -> None:
+        _log.warning("Discord rule broken: [%s] %s", kind, detail)
+        self.violations.append(Violation(kind, detail))
+
+    def take_violations(self, kind: str | None = None) -> list[Violation]:
+        """Remove and return recorded violations (of one kind), for tests causing them."""
+        taken = [v for v in self.violations if kind is None or v.kind == kind]
+        self.violations = [v for v in self.violations if v not in taken]
+        return taken
+
+    def reject(self, errors: list[FieldError], what: str) -> None:
+        if errors:
+            self.record("limit", f"{what}: " + "; ".join(map(str, errors)))
+            raise ApiError(400, body=invalid_form_body(errors))
+
+    def check_not_empty(
+        self, body: JSON, what: str, record: InteractionRecord | None = None
+    ) -> None:
+        if is_empty_message(body):
+            self.record("invalid", f"{what}: empty message")
+            if record is not None:
+                record.rejected.append("empty message")
+            raise ApiError(400, 50006)
+
+    def check_pings(self, body: JSON, what: str, *, reply: bool = False) -> None:
+        found = pings(body.get("content"), body.get("allowed_mentions"), reply=reply)
+        if found:
+            allowed = body.get("allowed_mentions")
+            self.record(
+                "ping", f"{what} could ping {', '.join(found)} (allowed_mentions={allowed})"
+            )
+        shown = embed_mentions(body.get("embeds") or [])
+        if shown:
+            self.notes.append(f"{what}: embed text shows mentions {shown} (they never ping)")
+
+    # Messages (called by the REST routes)
+
+    def create_message(
+        self,
+        channel: Channel,
+        body: JSON,
+        *,
+        files: Iterable[JSON] = (),
+        interaction: InteractionRecord | None = None,
+        flags: int = 0,
+        type: int = 0,
+        author: User | None = None,
+    ) -> Message:
+        message = Message(
+            id=new_snowflake(),
+            channel=channel,
+            author=author or self.bot_user,
+            content=body.get("content") or "",
+            embeds=_embeds(body.get("embeds")),
+            components=_numbered(body.get("components")),
+            attachments=self._attachments(body.get("attachments"), list(files)),
+            flags=flags,
+            allowed_mentions=body.get("allowed_mentions"),
+            nonce=body.get("nonce"),
+            message_reference=body.get("message_reference"),
+            type=type,
+            tts=bool(body.get("tts")),
+        )
+        if interaction is not None:
+            message.webhook_id = self.application_id
+            message.application_id = self.application_id
+            message.interaction_metadata = interaction.metadata()
+            interaction.messages.append(message)
+        elif message.author is self.bot_user:
+            for record in self._open_records:
+                record.messages.append(message)
+        channel.messages.append(message)
+        if not message.ephemeral:
+            self.emit("MESSAGE_CREATE", message.gateway_payload(content=True))
+        return message
+
+    def edit_message(
+        self, message: Message, body: JSON, files: Iterable[JSON] = (), *, fill: bool = False
+    ) -> None:
+        """Apply an edit; `fill` completes a deferred ("thinking…") response instead."""
+        message.versions.append(message.snapshot())
+        if "content" in body:
+            message.content = body["content"] or ""
+        if "embeds" in body:
+            message.embeds = _embeds(body["embeds"])
+        if "components" in body:
+            message.components = _numbered(body["components"])
+        if "allowed_mentions" in body:
+            message.allowed_mentions = body["allowed_mentions"]
+        files = list(files)
+        if "attachments" in body or files:
+            message.attachments = self._attachments(
+                body.get("attachments"), files, message.attachments
+            )
+        flags = body.get("flags")
+        if flags is not None:
+            changeable = (1 << 2) | Message.COMPONENTS_V2
+            message.flags = (message.flags & ~changeable) | (flags & changeable)
+        if fill:
+            message.flags &= ~Message.LOADING
+        else:
+            message.edited_at = utcnow()
+        if not message.ephemeral:
+            self.emit("MESSAGE_UPDATE", message.gateway_payload(content=True))
+
+    def delete_message(self, message: Message) -> None:
+        message.deleted = True
+        if not message.ephemeral:
+            data = {
+                "id": str(message.id),
+                "channel_id": str(message.channel.id),
+                "guild_id": str(message.guild.id),
+            }
+            self.emit("MESSAGE_DELETE", data)
+        self.changed()
+
+    def find_by_nonce(self, channel: Channel, nonce: Any) -> Message | None:
+        horizon = utcnow() - self.nonce_window
+        for message in reversed(channel.messages):
+            if message.created_at < horizon:
+                break
+            if message.nonce == nonce and message.author is self.bot_user:
+                return message
+        return None
+
+    def _attachments(
+        self, declared: Any, files: list[JSON], kept: list[JSON] | None = None
+    ) -> list[JSON]:
+        result = []
+        declared = declared if isinstance(declared, list) else []
+        for entry in declared:
+            existing = next((a for a in kept or [] if a["id"] == str(entry.get("id"))), None)
+            if existing is not None:
+                result.append(existing)
+        for index, file in enumerate(files):
+            attachment_id = str(new_snowflake())
+            filename = file.get("filename") or f"file{index}"
+            url = f"{self.url}/attachments/{attachment_id}/{filename}"
+            result.append(
+                {
+                    "id": attachment_id,
+                    "filename": filename,
+                    "size": len(file.get("data", b"")),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": file.get("content_type"),
+                }
+            )
+        return result
+
+    def post_message(self, channel: Channel, member: Member, content: str) -> Message:
+        """A member writes in a channel (MESSAGE_CREATE; content hidden without the intent)."""
+        author = member.user
+        return self.create_message(channel, {"content": content}, author=author)
+
+    # Acting as members
+
+    async def slash(
+        self,
+        guild: Guild,
+        member: Member,
+        command: str,
+        *,
+        channel: Channel | None = None,
+        **options: Any,
+    ) -> Reply:
+        """Run `/command` (e.g. "review config channel") as `member`; options by registered name."""
+        channel = channel or guild.default_channel
+        data = command_data(self, guild, member, channel, command, options)
+        record = new_record(self, COMMAND, guild, channel, member, f"/{command}", data)
+        return await self._run(record)
+
+    async def autocomplete(
+        self,
+        guild: Guild,
+        member: Member,
+        command: str,
+        option: str,
+        typed: str,
+        *,
+        channel: Channel | None = None,
+        **options: Any,
+    ) -> list[JSON]:
+        """What the bot suggests as `member` types `typed` into `option`: [{name, value}, ...]."""
+        channel = channel or guild.default_channel
+        values = {**options, option: typed}
+        data = command_data(self, guild, member, channel, command, values, focused=option)
+        label = f"/{command} autocomplete of {option}={typed!r}"
+        record = new_record(self, AUTOCOMPLETE, guild, channel, member, label, data)
+        reply = await self._run(record, settle=False)
+        return reply.choices or []
+
+    async def click(
+        self,
+        message: Message | Reply,
+        member: Member,
+        *,
+        label: str | None = None,
+        custom_id: str | None = None,
+        emoji: str | None = None,
+    ) -> Reply:
+        """Press a button, found by label, custom_id or emoji, on the message as it is now."""
+        message = self._clickable(message, member)
+        button = find_component(message, label=label, custom_id=custom_id, emoji=emoji, kinds={2})
+        name = button.get("label") or button.get("custom_id")
+        if button.get("disabled"):
+            raise AssertionError(
+                f"button {name!r} is disabled; Discord does not let {member.name} press it"
+            )
+        if button.get("style") in (5, 6):
+            raise AssertionError(
+                f"button {name!r} is a link; pressing it opens {button.get('url')}"
+            )
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        if "id" in button:
+            data["id"] = button["id"]
+        record = new_record(
+            self,
+            COMPONENT,
+            message.guild,
+            message.channel,
+            member,
+            f"click {name!r}",
+            data,
+            source=message,
+        )
+        return await self._run(record)
+
+    async def select(
+        self,
+        message: Message | Reply,
+        member: Member,
+        values: list[Any],
+        *,
+        custom_id: str | None = None,
+        placeholder: str | None = None,
+    ) -> Reply:
+        """Pick `values` in a select menu (option values, or members, roles or channels)."""
+        message = self._clickable(message, member)
+        menu = find_component(
+            message, label=placeholder, custom_id=custom_id, kinds={3, 5, 6, 7, 8}
+        )
+        if menu.get("disabled"):
+            raise AssertionError(f"select {menu.get('custom_id')!r} is disabled")
+        resolved: JSON = {}
+        chosen = select_values(menu, values, member, resolved)
+        data: JSON = {
+            "custom_id": menu["custom_id"],
+            "component_type": menu["type"],
+            "values": chosen,
+        }
+        if resolved:
+            data["resolved"] = resolved
+        label = f"select {chosen} in {menu.get('custom_id')!r}"
+        record = new_record(
+            self, COMPONENT, message.guild, message.channel, member, label, data, source=message
+        )
+        return await self._run(record)
+
+    async def submit_modal(
+        self, modal: Modal | Reply, member: Member, values: Mapping[str, Any]
+    ) -> Reply:
+        """Fill in and submit a modal the bot opened; inputs by custom_id or label."""
+        if isinstance(modal, Reply):
+            if modal.modal is None:
+                raise AssertionError(
+                    f"the bot answered {modal.interaction.label} with type {modal.type}, "
+                    "not a modal"
+                )
+            modal = modal.modal
+        opener = modal.opened_by
+        if member is not opener.member:
+            raise AssertionError(f"only {opener.member.name} sees this modal, not {member.name}")
+        data = {"custom_id": modal.custom_id, "components": modal.submission(values)}
+        record = new_record(
+            self,
+            MODAL_SUBMIT,
+            opener.guild,
+            opener.channel,
+            member,
+            f"submit of modal {modal.title!r}",
+            data,
+            source=opener.source,
+        )
+        return await self._run(record)
+
+    def _clickable(self, message: Message | Reply, member: Member) -> Message:
+        if isinstance(message, Reply):
+            if message.message is None:
+                raise AssertionError(f"{message.interaction.label} produced no message to click on")
+            message = message.message
+        if message.deleted:
+            raise AssertionError(f"message {message.id} was deleted")
+        if message.ephemeral:
+            owner = message.interaction_metadata and message.interaction_metadata["user"]["id"]
+            if owner != str(member.id):
+                raise AssertionError(
+                    f"message {message.id} is ephemeral; only its recipient can use it"
+                )
+        return message
+
+    async def _run(self, record: InteractionRecord, *, settle: bool = True) -> Reply:
+        session = await self._live_session(self.interaction_timeout)
+        self.interactions[record.id] = record
+        self.interactions_by_token[record.token] = record
+        self._open_records.append(record)
+        try:
+            record.created = self.now()
+            session.dispatch("INTERACTION_CREATE", record.payload)
+            await self._await_answer(record)
+            if settle:
+                await self._settle(record.created + self.interaction_timeout)
+        finally:
+            self._open_records.remove(record)
+        return Reply.of(record)
+
+    async def _live_session(self, within: float) -> Session:
+        found = await self.wait_for(self.gateway.live_session, within, "a connected bot")
+        return found
+
+    async def _await_answer(self, record: InteractionRecord) -> None:
+        give_up = record.created + self.interaction_timeout
+        deadline = record.created + self.response_deadline
+        while record.response_type is None:
+            now = self.now()
+            if record.late is not None:
+                raise InteractionFailed(
+                    f"{record.label}: the bot answered after {record.late:.2f}s; Discord allows "
+                    f"{self.response_deadline:g}s and rejected it"
+                )
+            if record.rejected and now > deadline:
+                raise InteractionFailed(
+                    f"{record.label}: Discord rejected the answer: {record.rejected}"
+                )
+            if now >= give_up:
+                raise InteractionFailed(
+                    f"{record.label}: no answer from the bot within {self.interaction_timeout:g}s"
+                )
+            await self._wait_change((deadline if now < deadline else give_up) - now)
+        while record.deferred:
+            now = self.now()
+            if now >= give_up:
+                raise InteractionFailed(
+                    f"{record.label}: deferred, but no followup or edit within "
+                    f"{self.interaction_timeout:g}s"
+                )
+            await self._wait_change(give_up - now)
+
+    async def _settle(self, give_up: float) -> None:
+        """Wait until the bot has made no request for `settle_time`: its handler is likely done."""
+        while True:
+            now = self.now()
+            quiet = now - self._last_activity
+            if (self._in_flight == 0 and quiet >= self.settle_time) or now >= give_up:
+                return
+            await asyncio.sleep(max(self.settle_time - quiet, 0.005))
+
+    # Waiting
+
+    def changed(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def activity(self, delta: int) -> None:
+        self._in_flight += delta
+        self._last_activity = self.now()
+
+    async def _wait_change(self, within: float) -> None:
+        event = self._changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(within, 0.001))
+
+    async def wait_for(
+        self, predicate: Callable[[], _T], within: float = 5.0, what: str = "condition"
+    ) -> _T:
+        """Wait until `predicate()` returns something truthy; checked whenever the bot acts."""
+        give_up = self.now() + within
+        while not (result := predicate()):
+            remaining = give_up - self.now()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {within:g}s waiting for {what}")
+            await self._wait_change(min(remaining, 0.05))
+        return result
+
+    async def wait_for_message(
+        self,
+        channel: Channel,
+        check: Callable[[Message], bool] | None = None,
+        within: float = 5.0,
+    ) -> Message:
+        """The first (not deleted) message in `channel` passing `check`, waiting if need be."""
+
+        def found() -> Message | None:
+            return next(
+                (m for m in self.channel_messages(channel) if check is None or check(m)), None
+            )
+
+        return await self.wait_for(found, within, f"a message in #{channel.name}")
+
+    async def wait_for_ready_clients(self, count: int = 1, within: float = 10.0) -> Session:
+        """Wait until `count` IDENTIFYs in all got READY; returns the newest session."""
+        await self.wait_for(
+            lambda: self.gateway.ready_count >= count, within, f"{count} READY clients"
+        )
+        return list(self.gateway.sessions.values())[-1]
+
+    async def wait_for_resume(self, count: int = 1, within: float = 5.0) -> None:
+        """Wait until `count` RESUMEs in total have succeeded."""
+        await self.wait_for(lambda: self.gateway.resume_count >= count, within, f"{count} resumes")
+
+    @property
+    def sessions(self) -> list[Session]:
+        return list(self.gateway.sessions.values())
+
+    # Failures on demand
+
+    def fail(
+        self,
+        route: str,
+        status: int,
+        *,
+        times: int | None = 1,
+        code: int | None = None,
+        message: str | None = None,
+        retry_after: float = 0.05,
+        global_: bool = False,
+        scope: str | None = None,
+        body: Any = None,
+    ) -> Fault:
+        """Answer the next `times` requests matching `route` with `status` (None: until cleared).
+
+        `route` is "[METHOD ]PATH" where PATH is a template ("/channels/{channel_id}/messages") or a
+        glob over concrete paths ("/channels/123/messages", "/channels/*"). 429 answers carry
+        `retry_after` and Discord's headers (`global_` for the global limit); 403 defaults to code
+        50013 Missing Permissions, 404 to the route's Unknown … code.
+        """
+        fault = Fault(route, status, times, code, message, retry_after, global_, scope, body)
+        self.faults.append(fault)
+        return fault
+
+    def limit_rate(self, route: str, limit: int, window: float) -> None:
+        """Give matching routes a smaller bucket than the generous default."""
+        self.rate_limits.override(route, limit, window)
+
+    async def drop(
+        self, *, close_code: int = 4000, abrupt: bool = False, resumable: bool = True
+    ) -> int:
+        """Close the bot's gateway connections (with a close frame, or `abrupt`ly cutting TCP)."""
+        dropped = await self.gateway.drop(close_code=close_code, abrupt=abrupt, resumable=resumable)
+        await self.wait_for(
+            lambda: not self.gateway.live_connections(), 5.0, "connections to close"
+        )
+        return dropped
+
+    @contextlib.asynccontextmanager
+    async def disconnected(
+        self, *, close_code: int = 4000, abrupt: bool = False
+    ) -> AsyncIterator[None]:
+        """Drop the bot and hold its reconnection until the block ends; missed events replay."""
+        self.gateway.hold()
+        try:
+            await self.drop(close_code=close_code, abrupt=abrupt)
+            yield
+        finally:
+            self.gateway.release()
+
+    def request_reconnect(self) -> int:
+        """Send op 7 RECONNECT: the bot should close and RESUME."""
+        return self.gateway.send_op(Op.RECONNECT)
+
+    def invalidate_session(self, resumable: bool = False) -> int:
+        """Send op 9 INVALID_SESSION: the bot should IDENTIFY anew (or resume when `resumable`)."""
+        if not resumable:
+            for session in self.gateway.sessions.values():
+                session.invalid = True
+        return self.gateway.send_op(Op.INVALID_SESSION, resumable)
+
+    # Processes (see launch.py)
+
+    def track_process(self, process: Any) -> None:
+        self._processes.append(process)
+
+    def forget_process(self, process: Any) -> None:
+        if process in self._processes:
+            self._processes.remove(process)
+
+
+def _embeds(embeds: Any) -> list[JSON]:
+    return [{"type": "rich", **embed} for embed in embeds or []]
+
+
+def _numbered(components: Any) -> list[JSON]:
+    """Discord gives every component a numeric id when the bot does not."""
+    copied: list[JSON] = copy.deepcopy(list(components or []))
+    used = {c["id"] for c in walk_components(copied) if isinstance(c.get("id"), int)}
+    next_id = 1
+    for component in walk_components(copied):
+        if not isinstance(component.get("id"), int):
+            while next_id in used:
+                next_id += 1
+            component["id"] = next_id
+            used.add(next_id)
+    return copied
