@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-MIN_PAGE = 64  # room for the widest reopened markup (``||```lang\n`` … ```` ```|| ````) plus text
+# A page reopens at most `||` + a code fence with a 20-letter language (26 characters) and
+# closes at most a fence and a spoiler (5); this leaves room for text after both.
+MIN_PAGE = 64
 ZWJ = "\u200d"
 ZWSP = "\u200b"
 SPOILER = "||"
@@ -228,8 +230,11 @@ class _Layout:
             return None
         if resume != cut:
             there = self.spans_at(resume)
-            if there is None or len(there) != len(held) or any(map(_differ, there, held)):
+            same = there is not None and len(there) == len(held)
+            if not same or any(a is not b for a, b in zip(there or (), held, strict=False)):
                 return None
+        if strict and self.text[cut - 1 : cut + 1] == "``":
+            return None  # a shorter run of backticks could pair up differently
         if held and strict:
             inner = held[-1]
             # Keep added markers from fusing with the text's own bars or backticks.
@@ -238,10 +243,6 @@ class _Layout:
             if inner.opener.endswith("`") and self.text[resume] == "`":
                 return None
         return held
-
-
-def _differ(a: _Span, b: _Span) -> bool:
-    return a is not b
 
 
 def _closers(held: tuple[_Span, ...]) -> str:

@@ -47,6 +47,7 @@ CREATOR_LABELS: dict[Category, str] = {
 _POSITION_ROOM = 80  # " · 1,234,567 of 1,234,568 · page 12 of 12", with spare
 _LINK_ROOM = 256  # a message link is about 90 characters
 _LINK_NAME = "Posted"
+_CREATOR_ROOM = 300  # 200 characters, with room for Markdown escapes
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 
 
@@ -109,7 +110,7 @@ def _author(review: Review) -> str:
 def _fields(review: Review) -> list[tuple[str, str]]:
     fields = []
     if review.creator:
-        fields.append((CREATOR_LABELS[review.category], _shown(review.creator, 300)))
+        fields.append((CREATOR_LABELS[review.category], _shown(review.creator, _CREATOR_ROOM)))
     fields.append(("Rating", str(review.rating)))
     fields.append(("Category", category_label(review.category)))
     return fields
