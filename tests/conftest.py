@@ -1,3 +1,3 @@
-"""Shared fixtures: real SQLite files, and a loopback stand-in for Discord."""
+"""Shared fixtures: real SQLite files, a loopback stand-in for Discord, and the bot on it."""
 
-pytest_plugins = ["tests.store_fixtures", "tests.loopback.fixtures"]
+pytest_plugins = ["tests.store_fixtures", "tests.loopback.fixtures", "tests.bot_fixtures"]

@@ -248,3 +248,40 @@ class ReviewContext:
     position: int  # 1-based, in (published_at, id) order among the reviews this server sees
     total: int
     post_url: str | None = None  # where the review was published in Discord, if it was
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A review being written in Discord: the form's fields as typed, checked only on publish."""
+
+    guild_id: int
+    user_id: int
+    category: Category = Category.OTHER
+    title: str = ""
+    creator: str = ""
+    rating: str = ""
+    body: str = ""
+    url: str = ""
+    spoiler: bool = False
+    review_id: int | None = None  # the review being edited, if any
+    id: int | None = None
+
+    def to_review(self, author_name: str) -> Review:
+        """The review this draft describes; `ValidationError` names the first field that's wrong."""
+        return Review.create(
+            title=self.title,
+            creator=self.creator,
+            category=self.category,
+            rating=self.rating,
+            body=self.body,
+            url=self.url or None,
+            author_name=author_name,
+            author_id=self.user_id,
+            spoiler=self.spoiler,
+            guild_id=self.guild_id,
+        )
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """The link Discord opens a message with."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"

@@ -21,10 +21,12 @@ import aiosqlite
 from .errors import DuplicateReviewError, ReviewNotFoundError
 from .review import (
     Category,
+    Draft,
     Rating,
     Review,
     ReviewContext,
     ReviewSummary,
+    jump_url,
     normalise,
     utc_now,
 )
@@ -159,8 +161,10 @@ SELECT {_REVIEW}, b.body,
         WHERE x.guild_id IN (0, :guild) AND x.published_at >= substr(r.published_at, 1, 7)
           AND (x.published_at, x.id) < (r.published_at, r.id))
     + 1 AS position,
-    (SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)) AS total
+    (SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)) AS total,
+    p.guild_id, p.channel_id, p.message_id
 FROM reviews r JOIN review_bodies b ON b.review_id = r.id
+LEFT JOIN posts p ON p.review_id = r.id
 WHERE r.id = ({{target}}) AND {_VISIBLE}
 """
 
@@ -242,10 +246,92 @@ ORDER BY f.rowid DESC LIMIT :many
 CANDIDATES_PER_TIER = 200  # full-text tiers fetch this many before ranking; never a full scan
 
 
+# A published review that changes gets its message edited; one that is deleted, removed.
+_QUEUE_EDITS = """
+INSERT INTO outbox (guild_id, review_id, action, channel_id, message_id, not_before, created_at)
+SELECT p.guild_id, p.review_id, 'edit', p.channel_id, p.message_id, :now, :now
+FROM json_each(:ids) j JOIN posts p ON p.review_id = j.value
+"""
+_QUEUE_DELETE = """
+INSERT INTO outbox (guild_id, review_id, action, channel_id, message_id, not_before, created_at)
+SELECT guild_id, NULL, 'delete', channel_id, message_id, :now, :now FROM posts WHERE review_id = :id
+"""
+_OUTBOX = (
+    "o.id, o.guild_id, o.review_id, o.action, o.channel_id, o.message_id, o.state, o.attempts,"
+    " o.last_error, o.created_at, o.done_at"
+)
+
+
+def _now() -> str:
+    return to_db_time(utc_now())
+
+
+class OutboxAction(StrEnum):
+    POST = "post"
+    EDIT = "edit"
+    DELETE = "delete"
+
+
+class OutboxState(StrEnum):
+    WAITING = "waiting"  # to be tried at `not_before`
+    BLOCKED = "blocked"  # needs a person to act (a permission, a channel); retried on changes
+    DONE = "done"
+    DROPPED = "dropped"  # nothing left to do (the review was deleted before it was posted)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    guild_id: int
+    review_id: int | None
+    action: OutboxAction
+    channel_id: int | None
+    message_id: int | None
+    state: OutboxState
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+
+def _outbox_item(row: Sequence[Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row[0],
+        guild_id=row[1],
+        review_id=row[2],
+        action=OutboxAction(row[3]),
+        channel_id=row[4],
+        message_id=row[5],
+        state=OutboxState(row[6]),
+        attempts=row[7],
+        last_error=row[8],
+        created_at=from_db_time(row[9]),
+        done_at=from_db_time(row[10]) if row[10] else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    """A server's post queue, as `/review status` shows it."""
+
+    waiting: int
+    blocked: list[OutboxItem]
+    last_delivered: OutboxItem | None
+
+
 class ImportResult(StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    id: int
+    guild_id: int | None
+    query: str
+    category: Category | None
+    min_rating: Rating | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +471,7 @@ class ReviewStore:
                 next_id=row[14],
                 position=row[15],
                 total=row[16],
+                post_url=jump_url(*row[17:20]) if row[19] is not None else None,
             )
         return None
 
@@ -407,6 +494,19 @@ class ReviewStore:
         if found is None:  # deleted between the two reads
             raise ReviewNotFoundError(title)
         return found
+
+    async def recent(self, guild_id: int | None, limit: int = 25) -> list[ReviewSummary]:
+        """The newest reviews this server sees, newest first."""
+        rows = await self._db.execute_fetchall(
+            f"""SELECT * FROM (SELECT {_SUMMARY} FROM reviews r WHERE r.guild_id = 0
+                    ORDER BY r.published_at DESC, r.id DESC LIMIT :limit)
+                UNION ALL
+                SELECT * FROM (SELECT {_SUMMARY} FROM reviews r WHERE r.guild_id = :guild
+                    AND :guild <> 0 ORDER BY r.published_at DESC, r.id DESC LIMIT :limit)
+                ORDER BY published_at DESC, id DESC LIMIT :limit""",
+            {"guild": _scope(guild_id), "limit": limit},
+        )
+        return [_summary(row) for row in rows]
 
     async def count(self, guild_id: int | None = None) -> int:
         rows = await self._db.execute_fetchall(
@@ -483,15 +583,18 @@ class ReviewStore:
     async def add(self, review: Review) -> Review:
         """Store a new review; `DuplicateReviewError` if its title and creator are taken."""
         async with self._transaction() as db:
-            existing = await self._identity_id(review)
-            if existing is not None:
-                raise DuplicateReviewError(existing, review.title)
-            params = {**_review_params(review), "id": None}
-            cursor = await db.execute(_INSERT_REVIEW, params)
-            review_id = cursor.lastrowid
-            assert review_id is not None
-            await db.execute(_INSERT_BODY, {**params, "id": review_id})
-            await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+            return await self._insert(db, review)
+
+    async def _insert(self, db: aiosqlite.Connection, review: Review) -> Review:
+        existing = await self._identity_id(review)
+        if existing is not None:
+            raise DuplicateReviewError(existing, review.title)
+        params = {**_review_params(review), "id": None}
+        cursor = await db.execute(_INSERT_REVIEW, params)
+        review_id = cursor.lastrowid
+        assert review_id is not None
+        await db.execute(_INSERT_BODY, {**params, "id": review_id})
+        await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
         return review.with_id(review_id)
 
     async def update(self, review: Review) -> Review:
@@ -508,10 +611,13 @@ class ReviewStore:
                 raise ReviewNotFoundError(review.title)
             await db.execute(_UPDATE_BODY, params)
             await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+            await db.execute(_QUEUE_EDITS, {"ids": json.dumps([review.id]), "now": _now()})
         return review
 
     async def delete(self, review_id: int) -> bool:
+        """Delete a review; if it was published, queue the removal of its message."""
         async with self._transaction() as db:
+            await db.execute(_QUEUE_DELETE, {"id": review_id, "now": _now()})
             cursor = await db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             return cursor.rowcount > 0
 
@@ -563,6 +669,8 @@ class ReviewStore:
             await db.executemany(_UPDATE_REVIEW, updated)
             await db.executemany(_UPDATE_BODY, updated)
             await db.executemany(_INSERT_VARIANTS, sorted(variants))
+            edited = json.dumps([row["id"] for row in updated])
+            await db.execute(_QUEUE_EDITS, {"ids": edited, "now": _now()})
         return results
 
     async def _stored_by_identity(
@@ -599,6 +707,254 @@ class ReviewStore:
                 yield _review(row, row[12])
             last = list(rows)[-1]
             at, after = last[8], last[0]
+
+    async def save_search(
+        self,
+        guild_id: int | None,
+        query: str,
+        category: Category | None = None,
+        min_rating: Rating | None = None,
+    ) -> SavedSearch:
+        """Remember a search so that its result pages can be reached from a custom id."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO saved_searches (guild_id, query, category, min_rating, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    _scope(guild_id),
+                    query,
+                    category.value if category else None,
+                    min_rating.halves if min_rating else 0,
+                    to_db_time(utc_now()),
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return SavedSearch(cursor.lastrowid, guild_id, query, category, min_rating)
+
+    async def saved_search(self, search_id: int, guild_id: int | None) -> SavedSearch | None:
+        rows = await self._db.execute_fetchall(
+            "SELECT query, category, min_rating FROM saved_searches WHERE id = ? AND guild_id = ?",
+            (search_id, _scope(guild_id)),
+        )
+        for query, category, halves in rows:
+            return SavedSearch(
+                search_id,
+                guild_id,
+                query,
+                Category(category) if category else None,
+                Rating(halves) if halves else None,
+            )
+        return None
+
+    # Publishing ----------------------------------------------------------------------------
+
+    async def publish(self, review: Review) -> tuple[Review, int]:
+        """Store a server's new review and queue its post, in one transaction."""
+        if review.guild_id is None:
+            raise ValueError("only a server's reviews are published")
+        async with self._transaction() as db:
+            stored = await self._insert(db, review)
+            item = await self._enqueue(db, review.guild_id, stored.id, OutboxAction.POST)  # type: ignore[arg-type]
+        return stored, item
+
+    async def queue_posts(self, guild_id: int, review_ids: Sequence[int]) -> int:
+        """Queue the posting of these (already stored) reviews in a server; returns how many."""
+        async with self._transaction() as db:
+            for review_id in review_ids:
+                await self._enqueue(db, guild_id, review_id, OutboxAction.POST)
+        return len(review_ids)
+
+    async def has_post(self, review_id: int) -> bool:
+        rows = await self._db.execute_fetchall(
+            "SELECT 1 FROM posts WHERE review_id = ?", (review_id,)
+        )
+        return bool(rows)
+
+    async def _enqueue(
+        self, db: aiosqlite.Connection, guild_id: int, review_id: int, action: OutboxAction
+    ) -> int:
+        cursor = await db.execute(
+            "INSERT INTO outbox (guild_id, review_id, action, not_before, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, review_id, action.value, _now(), _now()),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def due(self, limit: int = 20) -> list[OutboxItem]:
+        """Rows to deliver now: each server's oldest unfinished row, if it is due.
+
+        A server's rows go out in order, so a row waiting for a retry holds back the ones after it.
+        """
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_OUTBOX} FROM outbox o
+            WHERE o.id IN (SELECT min(id) FROM outbox WHERE state IN ('waiting', 'blocked')
+                           GROUP BY guild_id)
+              AND o.state = 'waiting' AND o.not_before <= :now
+            ORDER BY o.id LIMIT :limit""",
+            {"now": _now(), "limit": limit},
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def next_retry(self) -> datetime | None:
+        rows = await self._db.execute_fetchall(
+            "SELECT min(not_before) FROM outbox WHERE state = 'waiting'"
+        )
+        value = next(iter(rows))[0]
+        return from_db_time(value) if value else None
+
+    async def outbox_item(self, item_id: int) -> OutboxItem | None:
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_OUTBOX} FROM outbox o WHERE o.id = ?", (item_id,)
+        )
+        return next((_outbox_item(row) for row in rows), None)
+
+    async def delivered(
+        self, item: OutboxItem, channel_id: int | None = None, message_id: int | None = None
+    ) -> None:
+        """Discord accepted the row: mark it done and, for a post, remember the message."""
+        async with self._transaction() as db:
+            if item.action is OutboxAction.POST and item.review_id is not None:
+                await db.execute(
+                    "INSERT INTO posts (review_id, guild_id, channel_id, message_id, posted_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (review_id) DO UPDATE SET"
+                    " channel_id = excluded.channel_id, message_id = excluded.message_id,"
+                    " posted_at = excluded.posted_at",
+                    (item.review_id, item.guild_id, channel_id, message_id, _now()),
+                )
+            await self._finish(db, item, OutboxState.DONE, channel_id, message_id)
+
+    async def drop(self, item: OutboxItem, reason: str) -> None:
+        async with self._transaction() as db:
+            await self._finish(db, item, OutboxState.DROPPED, None, None, reason)
+
+    async def _finish(
+        self,
+        db: aiosqlite.Connection,
+        item: OutboxItem,
+        state: OutboxState,
+        channel_id: int | None,
+        message_id: int | None,
+        reason: str | None = None,
+    ) -> None:
+        await db.execute(
+            "UPDATE outbox SET state = ?, done_at = ?, last_error = ?,"
+            " channel_id = coalesce(?, channel_id), message_id = coalesce(?, message_id),"
+            " attempts = attempts + 1 WHERE id = ?",
+            (state.value, _now(), reason, channel_id, message_id, item.id),
+        )
+
+    async def retry_later(self, item: OutboxItem, error: str, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?"
+                " WHERE id = ?",
+                (error, to_db_time(at), item.id),
+            )
+
+    async def block(self, item: OutboxItem, reason: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'blocked', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?",
+                (reason, item.id),
+            )
+
+    async def repost(self, item: OutboxItem) -> None:
+        """The posted message is gone: turn an edit into a fresh post of the review."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM posts WHERE review_id = ?", (item.review_id,))
+            await db.execute(
+                "UPDATE outbox SET action = 'post', channel_id = NULL, message_id = NULL"
+                " WHERE id = ?",
+                (item.id,),
+            )
+
+    async def unblock(self, guild_id: int) -> int:
+        """Retry a server's blocked rows now (its settings or permissions changed)."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'waiting', not_before = ?"
+                " WHERE guild_id = ? AND state = 'blocked'",
+                (_now(), guild_id),
+            )
+            return cursor.rowcount
+
+    async def queue_status(self, guild_id: int) -> QueueStatus:
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_OUTBOX} FROM outbox o WHERE o.guild_id = :guild AND o.state = 'blocked'
+            UNION ALL
+            SELECT * FROM (SELECT {_OUTBOX} FROM outbox o
+                WHERE o.guild_id = :guild AND o.state = 'done' ORDER BY o.done_at DESC LIMIT 1)""",
+            {"guild": guild_id},
+        )
+        items = [_outbox_item(row) for row in rows]
+        counted = await self._db.execute_fetchall(
+            "SELECT count(*) FROM outbox WHERE guild_id = ? AND state = 'waiting'", (guild_id,)
+        )
+        return QueueStatus(
+            waiting=next(iter(counted))[0],
+            blocked=[i for i in items if i.state is OutboxState.BLOCKED],
+            last_delivered=next((i for i in items if i.state is OutboxState.DONE), None),
+        )
+
+    # Drafts --------------------------------------------------------------------------------
+
+    async def save_draft(self, draft: Draft) -> Draft:
+        params = {
+            "id": draft.id,
+            "guild": draft.guild_id,
+            "user": draft.user_id,
+            "review": draft.review_id,
+            "category": draft.category.value,
+            "title": draft.title,
+            "creator": draft.creator,
+            "rating": draft.rating,
+            "body": draft.body,
+            "url": draft.url,
+            "spoiler": int(draft.spoiler),
+            "now": _now(),
+        }
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """INSERT INTO drafts (id, guild_id, user_id, review_id, category, title, creator,
+                       rating, body, url, spoiler, updated_at)
+                VALUES (:id, :guild, :user, :review, :category, :title, :creator, :rating, :body,
+                        :url, :spoiler, :now)
+                ON CONFLICT (id) DO UPDATE SET category = excluded.category,
+                    title = excluded.title, creator = excluded.creator, rating = excluded.rating,
+                    body = excluded.body, url = excluded.url, spoiler = excluded.spoiler,
+                    updated_at = excluded.updated_at""",
+                params,
+            )
+        return replace(draft, id=draft.id or cursor.lastrowid)
+
+    async def draft(self, draft_id: int, user_id: int) -> Draft | None:
+        """A draft, only for the person who wrote it."""
+        rows = await self._db.execute_fetchall(
+            "SELECT guild_id, user_id, review_id, category, title, creator, rating, body, url,"
+            " spoiler FROM drafts WHERE id = ? AND user_id = ?",
+            (draft_id, user_id),
+        )
+        for row in rows:
+            return Draft(
+                guild_id=row[0],
+                user_id=row[1],
+                review_id=row[2],
+                category=Category(row[3]),
+                title=row[4],
+                creator=row[5],
+                rating=row[6],
+                body=row[7],
+                url=row[8],
+                spoiler=bool(row[9]),
+                id=draft_id,
+            )
+        return None
+
+    async def discard_draft(self, draft_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
     # Settings ------------------------------------------------------------------------------
 

@@ -1,0 +1,183 @@
+"""The Discord client: wiring, start-up, shutdown, command sync, and the one error funnel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from contextlib import suppress
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from . import __version__
+from .catalogue import load_sample_if_new
+from .commands import ReviewCommands
+from .config import Settings
+from .funnel import reply_error
+from .outbox import OutboxWorker
+from .publishing import COMPONENTS as PUBLISHING_COMPONENTS
+from .publishing import FORM_ID, handle_form
+from .store import ReviewStore
+from .views import COMPONENTS as READING_COMPONENTS
+
+log = logging.getLogger(__name__)
+
+# What the invite link asks for, and nothing more: read the channel, post and edit embeds.
+PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+)
+
+
+class ReviewBot(discord.Client):
+    """A slash-command-only client: no message content, no privileged intents."""
+
+    def __init__(self, store: ReviewStore, settings: Settings) -> None:
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.store = store
+        self.settings = settings
+        self.started = time.monotonic()
+        self.tree = app_commands.CommandTree(self)
+        self.tree.error(reply_error)
+        self.tree.add_command(ReviewCommands(store))
+        self.add_dynamic_items(*READING_COMPONENTS, *PUBLISHING_COMPONENTS)
+        self.outbox = OutboxWorker(self, store)
+
+    async def setup_hook(self) -> None:
+        assert self.application_id is not None
+        self.outbox.start()
+        log.info("Invite link: %s", invite_url(self.application_id))
+        if self.settings.dev_guild is not None:
+            guild = discord.Object(self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d command(s) to development server %s", len(synced), guild.id)
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await self.outbox.stop()
+        await super().close()
+
+    async def on_interaction(self, interaction: discord.Interaction[ReviewBot]) -> None:
+        """Review forms are answered by custom id, so a form opened before a restart still works."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        form = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+        if form is None:
+            return
+        try:
+            await handle_form(interaction, int(form[1]))
+        except Exception as error:
+            await reply_error(interaction, error)
+
+    # A permission or channel change may unblock posts that Discord refused: try them again.
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        await self._retry_blocked(after.guild)
+
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        await self._retry_blocked(channel.guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        await self._retry_blocked(after.guild)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if self.user is not None and after.id == self.user.id:
+            await self._retry_blocked(after.guild)
+
+    async def _retry_blocked(self, guild: discord.Guild) -> None:
+        if await self.store.unblock(guild.id):
+            self.outbox.wake()
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    """`reviewbot run`: connect and serve until Ctrl+C or SIGTERM; 0 on a clean stop."""
+    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    try:
+        return asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(settings: Settings) -> int:
+    assert settings.token is not None
+    async with ReviewStore.open(settings.database) as store:
+        log.info(
+            "reviewbot %s (discord.py %s), database %s at schema version %d",
+            __version__,
+            discord.__version__,
+            settings.database,
+            store.schema_version,
+        )
+        loaded = await load_sample_if_new(store, settings.catalogue)
+        if loaded is not None:
+            log.info("New database: loaded the sample catalogue (%s)", loaded.summary())
+        async with ReviewBot(store, settings) as bot:
+            _stop_on_signals(bot)
+            try:
+                await bot.start(settings.token)
+            except discord.LoginFailure:
+                log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
+                return 1
+            except discord.PrivilegedIntentsRequired:  # pragma: no cover - we ask for none
+                log.error("Discord refused the gateway intents.")
+                return 1
+    log.info("Stopped cleanly.")
+    return 0
+
+
+def _stop_on_signals(bot: discord.Client) -> None:
+    loop = asyncio.get_running_loop()
+
+    closing: list[asyncio.Task[None]] = []  # the one close, however many signals arrive
+
+    def begin_shutdown(sig: signal.Signals) -> None:
+        log.info("Received %s: closing the gateway and the database.", sig.name)
+        if not closing:
+            closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):  # not on Windows' default loop
+            loop.add_signal_handler(sig, begin_shutdown, sig)
+
+
+def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """`reviewbot sync [--guild ID]`: register the slash commands with Discord."""
+    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    return asyncio.run(_sync(settings, guild_id))
+
+
+async def _sync(settings: Settings, guild_id: int | None) -> int:
+    assert settings.token is not None
+    async with ReviewStore.open(settings.database) as store:
+        client = discord.Client(intents=discord.Intents.none())
+        tree = app_commands.CommandTree(client)
+        tree.add_command(ReviewCommands(store))
+        async with client:
+            try:
+                await client.login(settings.token)
+            except discord.LoginFailure:
+                log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
+                return 1
+            guild = discord.Object(guild_id) if guild_id else None
+            if guild is not None:
+                tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+    where = f"server {guild_id}" if guild_id else "every server (may take up to an hour to show)"
+    print(f"Registered {len(synced)} command(s) for {where}: " + ", ".join(c.name for c in synced))
+    return 0

@@ -1,0 +1,219 @@
+"""The `reviewbot` command: run the bot, and look after the catalogue from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .catalogue import ImportReport, export_catalogue, import_paths, load_sample_if_new
+from .config import ConfigError, Settings, load_settings
+from .review import Review, ReviewSummary
+from .store import ImportResult, ReviewStore
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def _guild_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError("a server id is digits only")
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewbot", description="A Discord bot that shares reviews, and its catalogue."
+    )
+    parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
+    parser.add_argument("--db", type=Path, help="database file (default: REVIEWBOT_DB)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="connect to Discord and answer commands")
+    sync = commands.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=_guild_id, help="only this server (instant)")
+
+    imp = commands.add_parser("import", help="load review files (.md, .json, or folders)")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument("--guild", type=_guild_id, help="store them as this server's reviews")
+    imp.add_argument(
+        "--announce",
+        action="store_true",
+        help="queue newly added reviews to be posted in the server (needs --guild)",
+    )
+
+    exp = commands.add_parser("export", help="write the catalogue out as Markdown files")
+    exp.add_argument("folder", type=Path, metavar="DIR")
+    exp.add_argument("--guild", type=_guild_id, help="this server's reviews instead")
+
+    find = commands.add_parser("search", help="search reviews by title and text")
+    find.add_argument("query", nargs="+", metavar="QUERY")
+    find.add_argument("--guild", type=_guild_id, help="search as this server sees the catalogue")
+    find.add_argument("--limit", type=int, default=10, help="at most this many (default 10)")
+
+    show = commands.add_parser("show", help="print one review")
+    show.add_argument("title", nargs="+", metavar="TITLE")
+    show.add_argument("--guild", type=_guild_id, help="as this server sees the catalogue")
+
+    backup = commands.add_parser("backup", help="copy the database safely, even while it runs")
+    backup.add_argument("destination", type=Path, metavar="DEST")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "import" and args.announce and args.guild is None:
+        print(
+            "reviewbot import: --announce needs --guild ID (the server to post in)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        settings = load_settings(need_token=args.command in {"run", "sync"})
+    except ConfigError as error:
+        print(f"reviewbot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.db is not None:
+        settings = _with_database(settings, args.db)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+    )
+    if args.command in {"run", "sync"}:
+        from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
+
+        if args.command == "run":
+            return run_bot(settings)
+        return sync_commands(settings, args.guild)
+    try:
+        return asyncio.run(_catalogue_command(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _with_database(settings: Settings, database: Path) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, database=database)
+
+
+async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> int:
+    async with ReviewStore.open(settings.database) as store:
+        if args.command in {"search", "show"}:
+            report = await load_sample_if_new(store, settings.catalogue)
+            if report is not None:
+                print(f"Loaded the sample catalogue into {settings.database}.", file=sys.stderr)
+        if args.command == "import":
+            return await _import(store, args)
+        if args.command == "export":
+            written = await export_catalogue(store, args.folder, args.guild)
+            print(f"Wrote {written:,} review file(s) to {args.folder}")
+            return EXIT_OK
+        if args.command == "search":
+            return await _search(store, " ".join(args.query), args.guild, args.limit)
+        if args.command == "show":
+            return await _show(store, " ".join(args.title), args.guild)
+        if args.command == "backup":
+            await store.backup(args.destination)
+            print(f"Backed up {settings.database} to {args.destination}")
+            return EXIT_OK
+    raise AssertionError(args.command)
+
+
+async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
+    progress = _ProgressBar() if sys.stderr.isatty() else None
+    report: ImportReport = await import_paths(store, args.paths, args.guild, progress)
+    if progress:
+        progress.finish()
+    for failure in report.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    print(f"Imported: {report.summary()}.")
+    if args.announce:
+        added = [r.id for result, r in report.stored if result is ImportResult.ADDED and r.id]
+        queued = await store.queue_posts(args.guild, added)
+        print(f"Queued {queued:,} new review(s) to be posted in server {args.guild}.")
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
+class _ProgressBar:
+    """A one-line progress bar on the terminal, for imports of many files."""
+
+    SHOW_FROM = 200  # files; small imports finish before a bar would help
+
+    def __init__(self) -> None:
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.SHOW_FROM:
+            return
+        percent = done * 100 // total
+        if percent == self._shown:
+            return
+        self._shown = percent
+        width = 30
+        filled = width * done // total
+        bar = "█" * filled + "·" * (width - filled)
+        print(f"\r{bar} {percent:3d}%  {done:,}/{total:,} files", end="", file=sys.stderr)
+
+    def finish(self) -> None:
+        if self._shown >= 0:
+            print(file=sys.stderr)
+
+
+async def _search(store: ReviewStore, query: str, guild_id: int | None, limit: int) -> int:
+    hits = await store.search(query, guild_id=guild_id, limit=max(1, limit))
+    if not hits:
+        suggestions = await store.suggest(query, guild_id)
+        print(f"No reviews match “{query}”.")
+        if suggestions:
+            print("Did you mean: " + ", ".join(f"“{s}”" for s in suggestions) + "?")
+        return EXIT_NOT_FOUND
+    for number, hit in enumerate(hits, start=1):
+        print(_hit_line(number, hit))
+    return EXIT_OK
+
+
+def _hit_line(number: int, hit: ReviewSummary) -> str:
+    by = f" — {hit.creator}" if hit.creator else ""
+    return (
+        f"{number:>3}. {hit.rating}  {hit.title}{by}  ({hit.category}, {hit.published_at:%Y-%m-%d})"
+    )
+
+
+async def _show(store: ReviewStore, title: str, guild_id: int | None) -> int:
+    from .errors import ReviewNotFoundError
+
+    try:
+        found = await store.resolve_title(title, guild_id)
+    except ReviewNotFoundError as error:
+        print(error)
+        return EXIT_NOT_FOUND
+    print(_format_review(found.review, f"{found.position:,} of {found.total:,}"))
+    return EXIT_OK
+
+
+def _format_review(review: Review, place: str) -> str:
+    width = min(shutil.get_terminal_size((88, 24)).columns, 88)
+    by = f" — {review.creator}" if review.creator else ""
+    lines = [
+        f"{review.title}{by}",
+        f"{review.rating}  {review.category}  ·  {review.published_at:%Y-%m-%d}  ·  {place}",
+        "",
+    ]
+    if review.spoiler:
+        lines += ["(The whole review is marked as a spoiler.)", ""]
+    for paragraph in review.body.split("\n\n"):
+        lines += [textwrap.fill(line, width) or "" for line in paragraph.split("\n")]
+        lines.append("")
+    signed = [f"— {review.author_name}"] if review.author_name else []
+    links = [
+        f"{label}: {url}"
+        for label, url in (("Link", review.url), ("Cover", review.image_url))
+        if url
+    ]
+    return "\n".join(lines + signed + links).rstrip() + "\n"

@@ -1,0 +1,324 @@
+"""Reviews and search results as Discord messages, and what their buttons and menus do.
+
+Every component carries its state in its custom id, so a message shown a month ago works after
+any number of restarts. Custom ids (at most 100 characters):
+
+    reviewbot:nav:<review id>:<published_at>:<p|n>     ◀ Previous / Next ▶ from that place
+                                                       (P|N: answer privately, under a post)
+    reviewbot:page:<review id>:<published_at>:<page>   a page of a long review
+    reviewbot:hits:<search id>:<page>                  a page of search results
+    reviewbot:open:<search id>:<page>                  the menu that opens a search hit
+
+`<published_at>` is microseconds since 1970 in base 36: with the id it is the review's place in
+publication order, so previous/next work even after that review is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import ui
+
+from .errors import UserError
+from .funnel import funnelled
+from .limits import SELECT_OPTION_TEXT
+from .render import render_review, render_search_results, truncate
+from .review import ReviewContext, ReviewSummary
+from .store import SavedSearch
+
+if TYPE_CHECKING:
+    from .bot import ReviewBot
+
+    Interaction = discord.Interaction[ReviewBot]
+
+log = logging.getLogger(__name__)
+
+HITS_PER_PAGE = 10
+MAX_HITS = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def encode_time(moment: datetime) -> str:
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    sign, micros = ("-", -micros) if micros < 0 else ("", micros)
+    digits = ""
+    while True:
+        micros, digit = divmod(micros, 36)
+        digits = _DIGITS[digit] + digits
+        if not micros:
+            return sign + digits
+
+
+def decode_time(text: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(text, 36))
+
+
+# Messages ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send: the keyword arguments of `send_message` / `edit_message`."""
+
+    embed: discord.Embed
+    view: ui.View
+    content: str | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+
+def review_reply(
+    shown: ReviewContext, page: int = 0, note: str | None = None, *, in_channel: bool = False
+) -> Reply:
+    """A review with its buttons; `in_channel` for the published post itself (no link to it)."""
+    rendered = render_review(shown, page)
+    review = shown.review
+    assert review.id is not None
+    at = encode_time(review.published_at)
+    view = ui.View(timeout=None)
+    # A published post keeps showing its review: its buttons open the neighbours privately.
+    for forward, end in ((False, shown.previous_id), (True, shown.next_id)):
+        view.add_item(NavButton(review.id, at, forward, disabled=end is None, private=in_channel))
+    if shown.post_url and not in_channel:
+        view.add_item(ui.Button(label="Open post", url=shown.post_url))
+    if rendered.page_count > 1:
+        last = rendered.page_count - 1
+        view.add_item(PageButton(review.id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
+        view.add_item(
+            ui.Button(
+                label=f"{rendered.page + 1}/{rendered.page_count}",
+                custom_id=f"reviewbot:pageof:{review.id}",
+                disabled=True,
+                row=1,
+            )
+        )
+        view.add_item(PageButton(review.id, at, rendered.page + 1, rendered.page == last, "Page ›"))
+    return Reply(rendered.embed, view, note)
+
+
+async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) -> Reply:
+    hits = await interaction.client.store.search(
+        saved.query,
+        guild_id=saved.guild_id,
+        limit=MAX_HITS,
+        category=saved.category,
+        min_rating=saved.min_rating,
+    )
+    if not hits:
+        suggestions = await interaction.client.store.suggest(saved.query, saved.guild_id)
+        raise NoResultsError(saved.query, suggestions)
+    page_count = -(-len(hits) // HITS_PER_PAGE)
+    page = max(0, min(page, page_count - 1))
+    shown = hits[page * HITS_PER_PAGE : (page + 1) * HITS_PER_PAGE]
+    embed = render_search_results(saved.query, shown, page, page_count, len(hits))
+    view = ui.View(timeout=None)
+    view.add_item(HitSelect(saved.id, page, shown, first_number=page * HITS_PER_PAGE + 1))
+    if page_count > 1:
+        view.add_item(HitsPageButton(saved.id, page - 1, page == 0, "‹ Results"))
+        view.add_item(HitsPageButton(saved.id, page + 1, page == page_count - 1, "Results ›"))
+    return Reply(embed, view)
+
+
+class NoResultsError(UserError):
+    def __init__(self, query: str, suggestions: list[str]) -> None:
+        shown = truncate(query, 100)
+        message = f"No reviews match “{shown}”."
+        if suggestions:
+            message += " Did you mean " + ", ".join(f"“{s}”" for s in suggestions) + "?"
+        else:
+            message += " Try fewer or different words, or `/review latest`."
+        super().__init__(message)
+
+
+async def send_review(interaction: Interaction, shown: ReviewContext | None, page: int = 0) -> None:
+    """Answer a command with a review in public; an empty catalogue is said privately."""
+    if shown is None:
+        raise UserError(
+            "There are no reviews here yet. A reviewer can add one with `/review post`."
+        )
+    await interaction.response.send_message(**review_reply(shown, page).send_kwargs())
+
+
+# Components --------------------------------------------------------------------------------
+
+
+class NavButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"reviewbot:nav:(?P<id>\d+):(?P<at>-?[0-9a-z]+):(?P<way>[pnPN])",
+):
+    def __init__(
+        self,
+        review_id: int,
+        at: str,
+        forward: bool,
+        *,
+        disabled: bool = False,
+        private: bool = False,
+    ) -> None:
+        way = "n" if forward else "p"
+        way = way.upper() if private else way
+        super().__init__(
+            ui.Button(
+                label="Next ▶" if forward else "◀ Previous",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"reviewbot:nav:{review_id}:{at}:{way}",
+                disabled=disabled,
+                row=0,
+            )
+        )
+        self.review_id, self.at, self.forward, self.private = review_id, at, forward, private
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: Interaction, item: ui.Button[Any], match: re.Match[str]
+    ) -> NavButton:
+        way = match["way"]
+        return cls(int(match["id"]), match["at"], way in "nN", private=way.isupper())
+
+    @funnelled
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        store = interaction.client.store
+        at = decode_time(self.at)
+        shown = await store.step(interaction.guild_id, at, self.review_id, self.forward)
+        if shown is None:
+            # The end moved (reviews deleted since): show where the list ends now.
+            end = "last" if self.forward else "first"
+            shown = await store.nearest(interaction.guild_id, at)
+            if shown is None:
+                raise UserError("There are no reviews here any more.")
+            reply = review_reply(shown, note=f"That was the {end} review.")
+        else:
+            reply = review_reply(shown)
+        if self.private:
+            await interaction.response.send_message(**reply.send_kwargs(), ephemeral=True)
+        else:
+            await interaction.response.edit_message(**reply.send_kwargs())
+
+
+class PageButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"reviewbot:page:(?P<id>\d+):(?P<at>-?[0-9a-z]+):(?P<page>\d+)",
+):
+    def __init__(self, review_id: int, at: str, page: int, disabled: bool, label: str) -> None:
+        page = max(page, 0)
+        super().__init__(
+            ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"reviewbot:page:{review_id}:{at}:{page}",
+                disabled=disabled,
+                row=1,
+            )
+        )
+        self.review_id, self.at, self.page = review_id, at, page
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: Interaction, item: ui.Button[Any], match: re.Match[str]
+    ) -> PageButton:
+        return cls(int(match["id"]), match["at"], int(match["page"]), False, item.label or "")
+
+    @funnelled
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        shown = await interaction.client.store.context(self.review_id, interaction.guild_id)
+        if shown is not None:
+            await interaction.response.edit_message(**review_reply(shown, self.page).send_kwargs())
+            return
+        await offer_nearest(interaction, decode_time(self.at))
+
+
+async def offer_nearest(interaction: Interaction, at: datetime) -> None:
+    """A review that was deleted since: say so privately, with the review nearest its place."""
+    nearest = await interaction.client.store.nearest(interaction.guild_id, at)
+    if nearest is None:
+        raise UserError("That review has been deleted, and there are no others here.")
+    reply = review_reply(nearest, note="That review has been deleted. This is the nearest one:")
+    await interaction.response.send_message(**reply.send_kwargs(), ephemeral=True)
+
+
+class HitsPageButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"reviewbot:hits:(?P<search>\d+):(?P<page>\d+)",
+):
+    def __init__(self, search_id: int, page: int, disabled: bool, label: str) -> None:
+        page = max(page, 0)
+        super().__init__(
+            ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"reviewbot:hits:{search_id}:{page}",
+                disabled=disabled,
+                row=1,
+            )
+        )
+        self.search_id, self.page = search_id, page
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: Interaction, item: ui.Button[Any], match: re.Match[str]
+    ) -> HitsPageButton:
+        return cls(int(match["search"]), int(match["page"]), False, item.label or "")
+
+    @funnelled
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        saved = await interaction.client.store.saved_search(self.search_id, interaction.guild_id)
+        if saved is None:
+            raise UserError("These results are from another server. Run `/review search` here.")
+        reply = await search_reply(interaction, saved, self.page)
+        await interaction.response.edit_message(**reply.send_kwargs())
+
+
+class HitSelect(
+    ui.DynamicItem[ui.Select[Any]],
+    template=r"reviewbot:open:(?P<search>\d+):(?P<page>\d+)",
+):
+    def __init__(
+        self,
+        search_id: int,
+        page: int,
+        hits: list[ReviewSummary] | None = None,
+        first_number: int = 1,
+    ) -> None:
+        select: ui.Select[Any] = ui.Select(
+            custom_id=f"reviewbot:open:{search_id}:{page}",
+            placeholder="Open a review…",
+            row=0,
+        )
+        for number, hit in enumerate(hits or [], start=first_number):
+            assert hit.id is not None
+            by = f" — {hit.creator}" if hit.creator else ""
+            select.add_option(
+                label=truncate(f"{number}. {hit.title}", SELECT_OPTION_TEXT),
+                value=f"{hit.id}:{encode_time(hit.published_at)}",
+                description=truncate(f"{hit.rating} {hit.category}{by}", SELECT_OPTION_TEXT),
+            )
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: Interaction, item: ui.Select[Any], match: re.Match[str]
+    ) -> HitSelect:
+        return cls(int(match["search"]), int(match["page"]))
+
+    @funnelled
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        values = self.item.values
+        chosen = re.fullmatch(r"(\d+):(-?[0-9a-z]+)", values[0]) if values else None
+        if chosen is None:
+            raise UserError("Pick a review from the menu to open it.")
+        review_id, at = int(chosen[1]), decode_time(chosen[2])
+        shown = await interaction.client.store.context(review_id, interaction.guild_id)
+        if shown is None:
+            await offer_nearest(interaction, at)
+            return
+        await interaction.response.send_message(**review_reply(shown).send_kwargs())
+
+
+COMPONENTS = (NavButton, PageButton, HitsPageButton, HitSelect)
