@@ -382,11 +382,16 @@ class LoopbackDiscord:
         command: str,
         *,
         channel: Channel | None = None,
-        **options: Any,
+        options: Mapping[str, Any] | None = None,
+        **values: Any,
     ) -> Reply:
-        """Run `/command` (e.g. "review config channel") as `member`; options by registered name."""
+        """Run `/command` (e.g. "review config channel") as `member` in `channel` (#general).
+
+        Option values go by their registered names, as keywords or, for options named `channel`
+        or `options`, in `options`.
+        """
         channel = channel or guild.default_channel
-        data = command_data(self, guild, member, channel, command, options)
+        data = command_data(self, guild, member, channel, command, {**(options or {}), **values})
         record = new_record(self, COMMAND, guild, channel, member, f"/{command}", data)
         return await self._run(record)
 
@@ -399,12 +404,16 @@ class LoopbackDiscord:
         typed: str,
         *,
         channel: Channel | None = None,
-        **options: Any,
+        options: Mapping[str, Any] | None = None,
+        **values: Any,
     ) -> list[JSON]:
-        """What the bot suggests as `member` types `typed` into `option`: [{name, value}, ...]."""
+        """What the bot suggests as `member` types `typed` into `option`: [{name, value}, ...].
+
+        Other options already filled in go as in `slash`.
+        """
         channel = channel or guild.default_channel
-        values = {**options, option: typed}
-        data = command_data(self, guild, member, channel, command, values, focused=option)
+        filled = {**(options or {}), **values, option: typed}
+        data = command_data(self, guild, member, channel, command, filled, focused=option)
         label = f"/{command} autocomplete of {option}={typed!r}"
         record = new_record(self, AUTOCOMPLETE, guild, channel, member, label, data)
         reply = await self._run(record, settle=False)
