@@ -1,4 +1,4 @@
-"""The loopback stand-in, driven by a real discord.py client: commands, components, forms, messages."""
+"""The loopback stand-in driven by a real discord.py client: commands, components, forms."""
 
 from __future__ import annotations
 

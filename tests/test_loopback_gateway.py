@@ -1,4 +1,4 @@
-"""The stand-in's gateway: identify, heartbeats, compression, resume and replay after each kind of drop."""
+"""The stand-in's gateway: identify, heartbeats, compression, resume and replay after drops."""
 
 from __future__ import annotations
 

@@ -86,7 +86,8 @@ class ReviewForm(discord.ui.Modal, title="New review"):
     )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        text = f"stored {self.review_title.value} ({self.rating.value or 'unrated'}): {self.body.value}"
+        rating = self.rating.value or "unrated"
+        text = f"stored {self.review_title.value} ({rating}): {self.body.value}"
         await interaction.response.send_message(text, ephemeral=True)
 
 
