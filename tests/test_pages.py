@@ -129,6 +129,11 @@ def test_bars_inside_code_are_not_spoilers() -> None:
     assert all(len(page) <= 100 for page in pages)
 
 
+def test_a_run_of_backticks_is_not_split_into_a_new_pair() -> None:
+    text = "aa`" + "x" * 60 + "```"  # a lone backtick and an unclosed fence: no code at all
+    assert split_pages(text, 64) == ["aa`" + "x" * 60, "```"]
+
+
 def test_combining_marks_stay_with_their_letter() -> None:
     text = "e\u0301" * 200  # é as e + combining acute
     pages = split_pages(text, 65)
