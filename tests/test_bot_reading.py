@@ -1,17 +1,374 @@
+"""End to end: the reading commands and their buttons, through the loopback Discord."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
 from reviewbot.bot import ReviewBot
+from reviewbot.funnel import APOLOGY
+from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL, embed_length
 
-from .loopback.model import Guild
+from .bot_fixtures import running_bot
+from .loopback.interactions import Reply
+from .loopback.model import Guild, Message
 from .loopback.server import LoopbackDiscord
+from .store_fixtures import make_review
+
+SAMPLE_SIZE = 20
 
 
-async def test_show_answers_with_the_review_and_its_buttons(
+def buttons(message: Reply | Message) -> dict[str, dict[str, Any]]:
+    found = message.message.buttons() if isinstance(message, Reply) else message.buttons()  # type: ignore[union-attr]
+    return {b.get("label", ""): b for b in found}
+
+
+def footer(reply: Reply | Message) -> str:
+    embed = reply.embed
+    assert embed is not None
+    return embed["footer"]["text"]
+
+
+def field(reply: Reply | Message, name: str) -> str:
+    embed = reply.embed
+    assert embed is not None
+    return next(f["value"] for f in embed["fields"] if f["name"] == name)
+
+
+async def test_show_answers_publicly_with_the_review_and_both_buttons(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review show", title="Her")
+    assert reply.type == 4 and not reply.ephemeral
+    assert reply.allowed_mentions == {"parse": []}
+    embed = reply.embed
+    assert embed is not None
+    assert embed["title"] == "Her"
+    assert field(reply, "Rating") == "★★★★☆"
+    assert "Spike Jonze" in str(embed["fields"])
+    assert embed["description"].startswith("Spike Jonze has made a love story")
+    assert footer(reply) == f"reviewbot editors · 7 of {SAMPLE_SIZE}"
+    assert embed["timestamp"].startswith("2014-03-21")
+    nav = buttons(reply)
+    assert set(nav) == {"◀ Previous", "Next ▶"}
+    assert not nav["◀ Previous"].get("disabled") and not nav["Next ▶"].get("disabled")
+
+
+async def test_an_unknown_title_gets_a_private_hint_with_close_titles(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review show", title="godfathr")
+    assert reply.ephemeral
+    assert reply.content is not None
+    assert reply.content.startswith("No review titled “godfathr”. Did you mean “The Godfather”")
+
+
+async def test_previous_and_next_walk_the_whole_catalogue_and_back(
     loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
 ) -> None:
     reader = alpha.add_member("reader")
-    reply = await loopback.slash(alpha, reader, "review show", title="Her")
-    assert reply.type == 4 and not reply.ephemeral
-    embed = reply.embed
-    assert embed is not None
-    print(embed)
-    print(reply.components)
-    assert embed["title"] == "Her"
+    reply = await loopback.slash(alpha, reader, "review show", title="Close to the Edge")
+    message = reply.message
+    assert message is not None
+    assert buttons(message)["◀ Previous"].get("disabled") is True
+    titles = [message.embed["title"]]  # type: ignore[index]
+    for position in range(2, SAMPLE_SIZE + 1):
+        clicked = await loopback.click(message, reader, label="Next ▶")
+        assert clicked.type == 7  # the message is edited in place
+        assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
+        titles.append(message.embed["title"])  # type: ignore[index]
+    assert titles[-1] == "Fleabag"
+    assert buttons(message)["Next ▶"].get("disabled") is True
+    assert "Next ▶" in buttons(message)  # disabled, not hidden
+    for position in range(SAMPLE_SIZE - 1, 0, -1):
+        await loopback.click(message, reader, label="◀ Previous")
+        assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
+    assert message.embed["title"] == "Close to the Edge"  # type: ignore[index]
+    assert titles == [review.title async for review in bot.store.iter_reviews()]
+
+
+async def test_buttons_keep_working_after_a_restart(
+    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+) -> None:
+    reader = alpha.add_member("reader")
+    async with running_bot(loopback, sample_db):
+        reply = await loopback.slash(alpha, reader, "review show", title="Her")
+    async with running_bot(loopback, sample_db):
+        await loopback.click(reply, reader, label="Next ▶")
+    assert reply.message is not None and reply.message.embed is not None
+    assert reply.message.embed["title"] == "Mad Max: Fury Road"
+
+
+async def test_a_long_review_pages_in_place_within_discords_limits(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    reply = await loopback.slash(alpha, reader, "review show", title="The Wire")
+    message = reply.message
+    assert message is not None
+    seen = []
+    while True:
+        embed = message.embed
+        assert embed is not None
+        assert len(embed["description"]) <= EMBED_DESCRIPTION
+        assert embed_length(embed) <= EMBED_TOTAL
+        seen.append(embed["description"])
+        if buttons(message)["Page ›"].get("disabled"):
+            break
+        await loopback.click(message, reader, label="Page ›")
+    assert len(seen) >= 3
+    assert footer(message).endswith(f"page {len(seen)} of {len(seen)}")
+    assert {"◀ Previous", "Next ▶", "‹ Page", "Page ›"} <= set(buttons(message))
+    whole = (await bot.store.resolve_title("The Wire", None)).review.body
+    assert "".join(seen).replace("\n", "") == whole.replace("\n", "")
+    await loopback.click(message, reader, label="‹ Page")
+    assert message.embed["description"] == seen[-2]  # type: ignore[index]
+
+
+async def test_worst_case_reviews_never_exceed_a_limit(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    nasty = [
+        make_review("T" * 200, creator="C" * 200, author_name="A" * 100, body="x" * 20_000),
+        make_review("Emoji 🎬" * 25, body=("👩‍👩‍👧‍👦🇫🇷 " * 900) + "e\u0301" * 4000),
+        make_review("RTL", body="\n\n".join(["שלום עולם " * 409] * 4), spoiler=True),
+        make_review("Bars", body="||" + "hidden " * 2000 + "||"),
+    ]
+    for review in nasty:
+        stored = await bot.store.add(review)
+        reply = await loopback.slash(alpha, reader, "review show", title=f"review:{stored.id}")
+        message = reply.message
+        assert message is not None
+        while not buttons(message).get("Page ›", {"disabled": True}).get("disabled"):
+            await loopback.click(message, reader, label="Page ›")
+    # The stand-in fails the test on any message beyond a limit; reaching here means none was.
+
+
+async def test_a_whole_review_spoiler_is_behind_bars(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reply = await loopback.slash(
+        alpha, alpha.add_member("reader"), "review show", title="The Sixth Sense"
+    )
+    description = reply.embed["description"]  # type: ignore[index]
+    assert description.startswith("||") and description.endswith("||")
+
+
+async def test_inline_spoilers_are_kept(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reply = await loopback.slash(
+        alpha, alpha.add_member("reader"), "review show", title="outer wilds"
+    )
+    assert reply.embed["description"].count("||") >= 8  # type: ignore[index]
+
+
+async def test_latest_and_random(loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot) -> None:
+    reader = alpha.add_member("reader")
+    latest = await loopback.slash(alpha, reader, "review latest")
+    assert latest.embed["title"] == "Fleabag"  # type: ignore[index]
+    assert buttons(latest)["Next ▶"].get("disabled") is True
+    for _ in range(5):
+        game = await loopback.slash(alpha, reader, "review random", category="game")
+        assert field(game, "Category").endswith("Game")
+    picked = await loopback.slash(alpha, reader, "review random")
+    assert not picked.ephemeral and picked.embed is not None
+
+
+async def test_random_in_an_empty_category_says_so_privately(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async for review in bot.store.iter_reviews():
+        if review.category.value == "book":
+            await bot.store.delete(review.id)  # type: ignore[arg-type]
+    reply = await loopback.slash(
+        alpha, alpha.add_member("reader"), "review random", category="book"
+    )
+    assert reply.ephemeral and reply.content == "There are no book reviews here yet."
+
+
+async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    empty = await loopback.autocomplete(alpha, reader, "review show", "title", "")
+    assert 0 < len(empty) <= 25
+    assert empty[0]["name"].startswith("Fleabag")
+    typo = await loopback.autocomplete(alpha, reader, "review show", "title", "teh godfater")
+    assert typo[0]["name"].startswith("The Godfather")
+    solaris = await loopback.autocomplete(alpha, reader, "review show", "title", "solaris")
+    assert {c["name"] for c in solaris[:2]} == {
+        "Solaris — Andrei Tarkovsky (2011)",
+        "Solaris — Stanisław Lem (2010)",
+    }
+    lem = next(c for c in solaris if "Lem" in c["name"])
+    shown = await loopback.slash(alpha, reader, "review show", title=lem["value"])
+    assert "Stanisław Lem" in str(shown.embed["fields"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['"', '"AND" (NOT) *', "NEAR(", "x" * 100, "🎬" * 50, "\u200b\u200d", "))", "*" * 99],
+)
+async def test_autocomplete_with_hostile_text_stays_within_limits(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot, typed: str
+) -> None:
+    choices = await loopback.autocomplete(
+        alpha, alpha.add_member("r"), "review show", "title", typed
+    )
+    assert len(choices) <= 25
+    assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+
+
+async def test_search_lists_ranked_hits_and_the_menu_opens_one(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    reply = await loopback.slash(alpha, reader, "review search", query="godfather")
+    assert not reply.ephemeral
+    description = reply.embed["description"]  # type: ignore[index]
+    assert description.index("The Godfather") < description.index("Part II")
+    [menu] = reply.message.selects()  # type: ignore[union-attr]
+    assert [o["label"] for o in menu["options"]][:2] == [
+        "1. The Godfather",
+        "2. The Godfather Part II",
+    ]
+    opened = await loopback.select(reply, reader, [menu["options"][1]["value"]])
+    assert opened.type == 4 and opened.embed["title"] == "The Godfather Part II"  # type: ignore[index]
+    assert "Next ▶" in buttons(opened)
+
+
+async def test_search_filters_and_hostile_queries(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    books = await loopback.slash(alpha, reader, "review search", query="solaris", category="book")
+    assert "Lem" in books.embed["description"] and "Tarkovsky" not in books.embed["description"]  # type: ignore[index]
+    best = await loopback.slash(alpha, reader, "review search", query="the", min_rating=10)
+    assert "Cats" not in best.embed["description"]  # type: ignore[index]
+    for query in ['"AND" (NOT) *', "NEAR(x)", "!!!", "title:her"]:
+        reply = await loopback.slash(alpha, reader, "review search", query=query)
+        assert reply.ephemeral or reply.embed is not None
+
+
+async def test_a_search_with_no_hits_suggests_titles_privately(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reply = await loopback.slash(
+        alpha, alpha.add_member("reader"), "review search", query="godfxther qqqq"
+    )
+    assert reply.ephemeral
+    assert (
+        reply.content == "No reviews match “godfxther qqqq”."
+        " Did you mean “The Godfather”, “The Godfather Part II”?"
+    )
+
+
+async def test_many_results_page_and_survive_a_restart(
+    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+) -> None:
+    reader = alpha.add_member("reader")
+    async with running_bot(loopback, sample_db) as bot:
+        for i in range(23):
+            await bot.store.add(make_review(f"Lighthouse {i:02d}", day=i))
+        reply = await loopback.slash(alpha, reader, "review search", query="lighthouse")
+        assert buttons(reply)["‹ Results"].get("disabled") is True
+    async with running_bot(loopback, sample_db):
+        await loopback.click(reply, reader, label="Results ›")
+        message = reply.message
+        assert message is not None and "11." in message.embed["description"]  # type: ignore[index]
+        await loopback.click(reply, reader, label="Results ›")
+        assert buttons(message)["Results ›"].get("disabled") is True
+        [menu] = message.selects()
+        assert len(menu["options"]) == 3
+        opened = await loopback.select(message, reader, [menu["options"][0]["value"]])
+        assert opened.embed["title"].startswith("Lighthouse")  # type: ignore[index]
+
+
+async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    reader = alpha.add_member("reader")
+    reply = await loopback.slash(alpha, reader, "review show", title="The Wire")
+    wire = await bot.store.resolve_title("The Wire", None)
+    await bot.store.delete(wire.review.id)  # type: ignore[arg-type]
+    answer = await loopback.click(reply, reader, label="Page ›")
+    assert answer.ephemeral
+    assert answer.content == "That review has been deleted. This is the nearest one:"
+    assert answer.embed["title"] == "1984"  # type: ignore[index]
+    # Previous/next from the deleted review still step from where it was.
+    after = await loopback.click(reply, reader, label="Next ▶")
+    assert after.message.embed["title"] == "1984"  # type: ignore[union-attr,index]
+
+
+async def test_servers_never_see_each_others_reviews(
+    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+) -> None:
+    beta = loopback.add_guild("Beta")
+    async with running_bot(loopback, sample_db) as bot:
+        secret = await bot.store.add(
+            make_review("Alpha Secret Diary", guild_id=alpha.id, day=99999, body="hush")
+        )
+        a_reader, b_reader = alpha.add_member("a"), beta.add_member("b")
+        a_latest = await loopback.slash(alpha, a_reader, "review latest")
+        assert a_latest.embed["title"] == "Alpha Secret Diary"  # type: ignore[index]
+        assert footer(a_latest).endswith(f"{SAMPLE_SIZE + 1} of {SAMPLE_SIZE + 1}")
+
+        b_latest = await loopback.slash(beta, b_reader, "review latest")
+        assert b_latest.embed["title"] == "Fleabag"  # type: ignore[index]
+        hidden = await loopback.slash(beta, b_reader, "review show", title="Alpha Secret Diary")
+        assert hidden.ephemeral and "No review titled" in (hidden.content or "")
+        by_id = await loopback.slash(beta, b_reader, "review show", title=f"review:{secret.id}")
+        assert by_id.ephemeral
+        assert await loopback.autocomplete(beta, b_reader, "review show", "title", "secret") == []
+        searched = await loopback.slash(beta, b_reader, "review search", query="secret diary hush")
+        assert searched.ephemeral
+        for _ in range(20):
+            picked = await loopback.slash(beta, b_reader, "review random")
+            assert picked.embed["title"] != "Alpha Secret Diary"  # type: ignore[index]
+
+        # A button copied from Alpha's message, pressed in Beta: Beta's neighbour, not Alpha's.
+        a_fleabag = await loopback.slash(alpha, a_reader, "review show", title="Fleabag")
+        next_id = buttons(a_fleabag)["Next ▶"]["custom_id"]
+        b_fleabag = await loopback.slash(beta, b_reader, "review show", title="Fleabag")
+        assert buttons(b_fleabag)["Next ▶"]["custom_id"] == next_id
+        assert buttons(b_fleabag)["Next ▶"].get("disabled") is True
+        page_id = f"reviewbot:page:{secret.id}:0:0"
+        b_fleabag.message.components[0]["components"].append(  # type: ignore[union-attr]
+            {"type": 2, "style": 1, "label": "forged", "custom_id": page_id}
+        )
+        forged = await loopback.click(b_fleabag, b_reader, label="forged")
+        assert "Alpha Secret Diary" not in str(forged.embeds) + str(forged.content)
+
+
+async def test_review_text_that_mentions_people_pings_no_one(
+    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+) -> None:
+    member = alpha.add_member("reader")
+    role = alpha.add_role("Fans", mentionable=True)
+    body = f"@everyone @here <@{member.id}> <@!{member.id}> <@&{role.id}> go and see it."
+    stored = await bot.store.add(make_review(f"Ping <@&{role.id}> @everyone", body=body))
+    reply = await loopback.slash(alpha, member, "review show", title=f"review:{stored.id}")
+    assert reply.allowed_mentions == {"parse": []}
+    assert "go and see it" in reply.embed["description"]  # type: ignore[index]
+    missing = await loopback.slash(alpha, member, "review show", title="@everyone <@&1>")
+    assert missing.ephemeral and missing.allowed_mentions == {"parse": []}
+
+
+async def test_an_unexpected_error_gets_an_apology_and_is_logged(
+    loopback: LoopbackDiscord,
+    alpha: Guild,
+    bot: ReviewBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.store, "latest", broken)
+    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review latest")
+    assert reply.ephemeral and reply.content == APOLOGY
+    assert "disk on fire" not in (reply.content or "")
+    assert any("disk on fire" in str(r.exc_info) for r in caplog.records if r.exc_info)
