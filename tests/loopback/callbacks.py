@@ -74,6 +74,8 @@ class InteractionDesk:
             raise ApiError(400, 40060)
         elapsed = host.now() - record.created
         if elapsed > host.response_deadline:
+            if record.late is not None:
+                raise ApiError(404, 10062)
             record.late = elapsed
             host.record(
                 "late",
