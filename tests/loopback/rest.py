@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 
 from .errors import ApiError
@@ -17,6 +19,8 @@ from .model import JSON, Channel, Message, Permission, new_snowflake
 
 if TYPE_CHECKING:
     from .server import LoopbackDiscord
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -106,6 +110,13 @@ class Rest:
         host.activity(+1)
         try:
             response = await self._process(request, spec, record)
+        except Exception as error:
+            # A bug in the stand-in must fail the test rather than look like a Discord outage.
+            _log.exception("stand-in failed on %s %s", record.method, record.path)
+            host.record(
+                "stand-in", f"{record.method} {record.path} crashed the stand-in: {error!r}"
+            )
+            response = _json(500, {"code": 0, "message": "500: Internal Server Error"})
         finally:
             host.activity(-1)
         record.status = response.status
@@ -484,7 +495,7 @@ async def _read_body(request: web.Request) -> tuple[Any, list[JSON]]:
         files: list[JSON] = []
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
-            if not isinstance(part, web.BodyPartReader):
+            if not isinstance(part, aiohttp.BodyPartReader):
                 continue
             if part.name == "payload_json":
                 body = json.loads(await part.text())

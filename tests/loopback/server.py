@@ -44,6 +44,7 @@ from .model import (
     utcnow,
     walk_components,
 )
+from .process import BotProcess
 from .rest import RequestRecord, Rest
 
 _T = TypeVar("_T")
@@ -95,7 +96,7 @@ class LoopbackDiscord:
         self._in_flight = 0
         self._last_activity = 0.0
         self._open_records: list[InteractionRecord] = []
-        self._processes: list[Any] = []
+        self._processes: list[BotProcess] = []
 
     # Lifecycle and addresses
 
@@ -111,8 +112,9 @@ class LoopbackDiscord:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        for process in list(self._processes):
+        for process in self._processes:
             await process.kill()
+            process.remove_log()
         await self.gateway.stop()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -706,12 +708,20 @@ class LoopbackDiscord:
 
     # Processes (see launch.py)
 
-    def track_process(self, process: Any) -> None:
-        self._processes.append(process)
+    async def spawn(
+        self,
+        module: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> BotProcess:
+        """Run `python -m MODULE ARGS` as a process using the stand-in (token in DISCORD_TOKEN).
 
-    def forget_process(self, process: Any) -> None:
-        if process in self._processes:
-            self._processes.remove(process)
+        The process is killed when the stand-in stops; `wait_for_ready_clients` says when it is up.
+        """
+        process = await BotProcess.start(self, module, *args, env=env, cwd=cwd)
+        self._processes.append(process)
+        return process
 
 
 def _embeds(embeds: Any) -> list[JSON]:
