@@ -10,7 +10,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.loopback import Guild, LoopbackDiscord, Permission, run_client
+from tests.loopback import Guild, Intent, LoopbackDiscord, Permission, run_client
 from tests.loopback.sample_bot import SampleBot
 
 
@@ -99,6 +99,22 @@ async def test_privileged_intents_must_be_granted(loopback: LoopbackDiscord) -> 
     loopback.privileged_intents = discord.Intents.all().value
     async with run_client(loopback, SampleBot(intents=discord.Intents.all())):
         assert len(loopback.sessions) == 1
+
+
+async def test_members_intent_gets_members_and_chunks(
+    loopback: LoopbackDiscord, guild: Guild
+) -> None:
+    reader = guild.add_member("reader")
+    loopback.privileged_intents = Intent.GUILD_MEMBERS
+    intents = discord.Intents.default()
+    intents.members = True
+    async with run_client(loopback, SampleBot(intents=intents)) as bot:
+        cached = bot.get_guild(guild.id)
+        assert cached is not None
+        await loopback.wait_for(lambda: cached.chunked, what="GUILD_MEMBERS_CHUNK")
+        assert cached.get_member(reader.id) is not None
+        added = guild.add_member("reviewer")
+        await loopback.wait_for(lambda: cached.get_member(added.id), what="GUILD_MEMBER_ADD")
 
 
 @pytest.mark.parametrize("abrupt", [False, True], ids=["close-frame", "abrupt"])

@@ -106,7 +106,8 @@ class Bucket:
         return self.count <= self.limit
 
     def headers(self, now: float) -> dict[str, str]:
-        reset_after = max(self.started + self.window - now, 0.0)
+        # Rounded up, so that a client waiting exactly this long never arrives early.
+        reset_after = math.ceil(max(self.started + self.window - now, 0.0) * 1000) / 1000
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(max(self.limit - self.count, 0)),

@@ -215,6 +215,10 @@ class Gateway:
                     await self._receive(connection, message.data)
                 elif message.type is WSMsgType.BINARY:
                     await connection.close(4002, "Error while decoding payload.")
+        except Exception as error:
+            _log.exception("the stand-in's gateway failed")
+            self.host.record("stand-in", f"gateway crashed: {error!r}")
+            await connection.close(4000, "stand-in failure")
         finally:
             self.connections.discard(connection)
             connection.stop()

@@ -176,7 +176,8 @@ def _check_rows(check: _Checker, path: str, rows: list[JSON]) -> None:
         _check_row(check, f"{path}.{i}", row, seen)
 
 
-def _check_row(check: _Checker, path: str, row: JSON, seen: set[str]) -> None:
+def _check_row(check: _Checker, path: str, row: JSON, seen: set[str] | None) -> None:
+    """Check a row's width, and its children unless `seen` is None (they are checked elsewhere)."""
     children = row.get("components") or []
     check.length(f"{path}.components", children, ROW_WIDTH, 1)
     selects = [c for c in children if c.get("type") != 2]
@@ -186,8 +187,9 @@ def _check_row(check: _Checker, path: str, row: JSON, seen: set[str]) -> None:
             "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
             "The specified component exceeds the maximum width",
         )
-    for j, child in enumerate(children):
-        _check_interactive(check, f"{path}.components.{j}", child, seen)
+    if seen is not None:
+        for j, child in enumerate(children):
+            _check_interactive(check, f"{path}.components.{j}", child, seen)
 
 
 def _check_interactive(check: _Checker, path: str, item: JSON, seen: set[str]) -> None:
@@ -251,8 +253,8 @@ def _check_layout(check: _Checker, components: list[JSON]) -> None:
     seen: set[str] = set()
     for i, component in enumerate(everything):
         if component.get("type") == 1:
-            _check_row(check, f"components.{i}", component, seen)
-        elif component.get("type") == 2:
+            _check_row(check, f"components.{i}", component, None)
+        elif component.get("type") in (2, 3, 5, 6, 7, 8):
             _check_interactive(check, f"components.{i}", component, seen)
 
 

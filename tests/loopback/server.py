@@ -567,7 +567,7 @@ class LoopbackDiscord:
                 raise InteractionFailed(
                     f"{record.label}: no answer from the bot within {self.interaction_timeout:g}s"
                 )
-            await self._wait_change((deadline if now < deadline else give_up) - now)
+            await self._wait_change(min(deadline if now < deadline else give_up, give_up) - now)
         while record.deferred:
             now = self.now()
             if now >= give_up:
@@ -578,11 +578,12 @@ class LoopbackDiscord:
             await self._wait_change(give_up - now)
 
     async def _settle(self, give_up: float) -> None:
-        """Wait until the bot has made no request for `settle_time`: its handler is likely done."""
+        """Wait until the bot's handlers are done and it has made no request for `settle_time`."""
         while True:
             now = self.now()
             quiet = now - self._last_activity
-            if (self._in_flight == 0 and quiet >= self.settle_time) or now >= give_up:
+            idle = self._in_flight == 0 and not _handlers_running()
+            if (idle and quiet >= self.settle_time) or now >= give_up:
                 return
             await asyncio.sleep(max(self.settle_time - quiet, 0.005))
 
@@ -722,6 +723,25 @@ class LoopbackDiscord:
         process = await BotProcess.start(self, module, *args, env=env, cwd=cwd)
         self._processes.append(process)
         return process
+
+
+# The names discord.py gives the tasks that run interaction handlers. For a client running in this
+# event loop they say exactly when its handler is done; a bot in another process falls back on
+# the quiet period alone.
+_HANDLER_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-modal-dispatch-",
+    "discord-ui-dynamic-item-",
+    "discord.py: interaction",
+)
+
+
+def _handlers_running() -> bool:
+    return any(
+        task.get_name().startswith(_HANDLER_TASKS) and not task.done()
+        for task in asyncio.all_tasks()
+    )
 
 
 def _embeds(embeds: Any) -> list[JSON]:
