@@ -90,6 +90,9 @@ class ReviewBot(discord.Client):
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         await self._retry_blocked(after.guild)
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._retry_blocked(guild)
+
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id:
             await self._retry_blocked(after.guild)

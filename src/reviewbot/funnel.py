@@ -38,8 +38,10 @@ async def reply_error(interaction: discord.Interaction[Any], error: Exception) -
 
 
 def _describe(interaction: discord.Interaction[Any]) -> str:
-    command = interaction.command.qualified_name if interaction.command else "a component"
-    return f"/{command} in guild {interaction.guild_id}"
+    what = f"/{interaction.command.qualified_name}" if interaction.command else "a component"
+    if interaction.type is discord.InteractionType.modal_submit:
+        what = "a form"
+    return f"{what} in guild {interaction.guild_id}"
 
 
 ItemT = TypeVar("ItemT")

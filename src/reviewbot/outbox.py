@@ -39,9 +39,10 @@ class Blocked(Exception):
 class OutboxWorker:
     """Takes due rows from the outbox and makes Discord do what they say."""
 
-    def __init__(self, bot: ReviewBot, store: ReviewStore) -> None:
+    def __init__(self, bot: ReviewBot, store: ReviewStore, *, retry_base: float = 1.0) -> None:
         self.bot = bot
         self.store = store
+        self.retry_base = retry_base  # seconds before the first retry; doubling after each
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._watchers: dict[int, list[asyncio.Future[OutboxItem]]] = {}
@@ -76,12 +77,11 @@ class OutboxWorker:
                 self._watchers.pop(item_id, None)
 
     async def _run(self) -> None:
-        await self.bot.wait_until_ready()
         while not self.bot.is_closed():
             try:
                 while batch := await self.store.due():
-                    for item in batch:
-                        await self.deliver(item)
+                    if not any([await self.deliver(item) for item in batch]):
+                        break  # only rows of servers not connected yet: wait for them
             except Exception:
                 log.exception("The post queue hit an unexpected error; trying again shortly")
                 await asyncio.sleep(5)
@@ -95,7 +95,15 @@ class OutboxWorker:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(0.0, (next_retry - utc_now()).total_seconds()))
 
-    async def deliver(self, item: OutboxItem) -> None:
+    async def deliver(self, item: OutboxItem) -> bool:
+        """Try one row; False when its server is not connected yet (the row is left as it is)."""
+        if self.bot.get_guild(item.guild_id) is None:
+            if not self.bot.is_ready():
+                return False
+            await self.store.block(
+                item, "The bot is not in this server any more; invite it again to post."
+            )
+            return True
         try:
             if item.action is OutboxAction.POST:
                 await self._post(item)
@@ -115,10 +123,12 @@ class OutboxWorker:
             await self._retry(item, f"Discord refused the message ({_short(error)})")
         finally:
             await self._notify(item.id)
+        return True
 
     async def _retry(self, item: OutboxItem, reason: str) -> None:
-        delay = min(MAX_BACKOFF_SECONDS, 2.0**item.attempts) * random.uniform(0.8, 1.2)
-        log.info("Post queue row %d: %s in %.0f s", item.id, reason, delay)
+        backoff = self.retry_base * 2.0**item.attempts
+        delay = min(MAX_BACKOFF_SECONDS, backoff) * random.uniform(0.8, 1.2)
+        log.info("Post queue row %d: %s in %.1f s", item.id, reason, delay)
         await self.store.retry_later(item, reason, utc_now() + timedelta(seconds=delay))
 
     async def _notify(self, item_id: int) -> None:

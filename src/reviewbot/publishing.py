@@ -23,7 +23,7 @@ from .errors import DuplicateReviewError, UserError, ValidationError
 from .funnel import funnelled
 from .limits import MODAL_TITLE, TEXT_INPUT_VALUE
 from .outbox import missing_permissions
-from .render import truncate
+from .render import render_review, truncate
 from .review import (
     CREATOR_MAX,
     TITLE_MAX,
@@ -34,7 +34,6 @@ from .review import (
     ReviewContext,
 )
 from .store import OutboxItem, OutboxState
-from .views import review_reply
 
 if TYPE_CHECKING:
     from .bot import ReviewBot
@@ -245,7 +244,7 @@ async def _preview(interaction: Interaction, draft: Draft) -> dict[str, Any]:
     verb = "saved and its post updated" if draft.review_id else f"published in {where}"
     return {
         "content": f"**Preview**: this is how the review will look once {verb}.",
-        "embed": review_reply(shown, in_channel=True).embed,
+        "embed": render_review(shown).embed,
         "view": _draft_view(draft.id, publish=True, spoiler=draft.spoiler, editing=draft.review_id),
     }
 

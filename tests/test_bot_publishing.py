@@ -1,0 +1,586 @@
+"""End to end: publishing, editing, deleting, settings, status and the post queue."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from reviewbot.bot import ReviewBot
+from reviewbot.review import utc_now
+
+from .bot_fixtures import running_bot
+from .loopback.interactions import Reply
+from .loopback.model import Channel, Guild, Member, Message, Permission, Role
+from .loopback.process import BotProcess
+from .loopback.server import LoopbackDiscord
+from .store_fixtures import make_review
+
+ROOT = Path(__file__).resolve().parent.parent
+HER = {"title": "Past Lives", "creator": "Celine Song", "rating": "4.5", "body": "Quietly huge."}
+
+
+@dataclass
+class Server:
+    guild: Guild
+    reviews: Channel
+    role: Role
+    admin: Member
+    reviewer: Member
+    reader: Member
+
+
+@pytest.fixture
+def server(loopback: LoopbackDiscord, alpha: Guild) -> Server:
+    role = alpha.add_role("Reviewer")
+    return Server(
+        guild=alpha,
+        reviews=alpha.add_text_channel("reviews"),
+        role=role,
+        admin=alpha.add_member("admin", manage_guild=True),
+        reviewer=alpha.add_member("reviewer", roles=[role]),
+        reader=alpha.add_member("reader"),
+    )
+
+
+@pytest_asyncio.fixture
+async def configured(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+) -> AsyncIterator[Server]:
+    """A server whose admin has chosen the review channel and the reviewer role."""
+    bot.outbox.retry_base = 0.05
+    await configure(loopback, server)
+    yield server
+
+
+async def configure(loopback: LoopbackDiscord, server: Server) -> None:
+    done = await loopback.slash(
+        server.guild, server.admin, "review config channel", options={"channel": server.reviews}
+    )
+    assert done.ephemeral and "posted in" in (done.content or ""), done.content
+    done = await loopback.slash(server.guild, server.admin, "review config role", role=server.role)
+    assert done.ephemeral and "can now post reviews" in (done.content or "")
+
+
+async def write_review(
+    loopback: LoopbackDiscord, server: Server, member: Member, fields: dict[str, str] = HER
+) -> Reply:
+    form = await loopback.slash(server.guild, member, "review post", category="film")
+    assert form.type == 9 and form.modal is not None, form.content
+    return await loopback.submit_modal(form, member, fields)
+
+
+async def publish(loopback: LoopbackDiscord, server: Server, fields: dict[str, str] = HER) -> Reply:
+    preview = await write_review(loopback, server, server.reviewer, fields)
+    assert preview.ephemeral and preview.content and preview.content.startswith("**Preview**")
+    done = await loopback.click(preview, server.reviewer, label="Publish")
+    # Publish defers, waits briefly for the post, then turns the preview into the confirmation.
+    message = done.message
+    assert message is not None
+    await loopback.wait_for(lambda: not message.content.startswith("**Preview**"), 5)
+    return done
+
+
+def posts(loopback: LoopbackDiscord, channel: Channel) -> list[Message]:
+    return [m for m in loopback.channel_messages(channel) if m.embeds]
+
+
+async def wait_posts(
+    loopback: LoopbackDiscord, channel: Channel, count: int, within: float = 10
+) -> list[Message]:
+    what = f"{count} posts in #{channel.name}"
+    await loopback.wait_for(lambda: len(posts(loopback, channel)) >= count, within, what)
+    return posts(loopback, channel)
+
+
+async def test_post_preview_publish_puts_the_review_in_the_channel(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    form = await loopback.slash(server.guild, server.reviewer, "review post", category="film")
+    assert form.modal is not None
+    assert [i.custom_id for i in form.modal.inputs] == ["title", "creator", "rating", "body", "url"]
+    assert form.modal.title == "New film review"
+    preview = await loopback.submit_modal(form, server.reviewer, HER)
+    assert preview.ephemeral
+    assert preview.embed["title"] == "Past Lives"  # type: ignore[index]
+    assert {"Publish", "Edit", "Spoiler: off", "Cancel"} <= {
+        b["label"]
+        for b in preview.message.buttons()  # type: ignore[union-attr]
+    }
+    assert posts(loopback, server.reviews) == []  # nothing is published before Publish
+
+    done = await loopback.click(preview, server.reviewer, label="Publish")
+    [post] = posts(loopback, server.reviews)
+    link = f"https://discord.com/channels/{server.guild.id}/{server.reviews.id}/{post.id}"
+    assert done.message.content == f"Published “Past Lives”: {link}"  # type: ignore[union-attr]
+    assert done.message.ephemeral  # type: ignore[union-attr]
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+    assert post.embed["description"] == "Quietly huge."  # type: ignore[index]
+    assert "reviewer" in post.embed["footer"]["text"]  # type: ignore[index]
+    assert post.allowed_mentions == {"parse": []}
+
+    shown = await loopback.slash(server.guild, server.reader, "review show", title="past lives")
+    open_post = next(b for b in shown.message.buttons() if b.get("label") == "Open post")  # type: ignore[union-attr]
+    assert open_post["url"] == link
+
+
+async def test_the_preview_matches_what_is_published(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    preview = await write_review(loopback, configured, configured.reviewer)
+    await loopback.click(preview, configured.reviewer, label="Publish")
+    [post] = posts(loopback, configured.reviews)
+    published_at = post.embed.pop("timestamp")  # type: ignore[union-attr]
+    assert preview.embed.pop("timestamp") <= published_at  # type: ignore[union-attr]
+    assert preview.embed == post.embed
+
+
+async def test_a_bad_field_keeps_the_draft_and_says_which(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    bad = await write_review(loopback, server, server.reviewer, {**HER, "rating": "eleven"})
+    assert bad.ephemeral and bad.embed is None
+    assert "“eleven” is not a rating I understand" in (bad.content or "")
+    assert "4/5" in (bad.content or "")
+    reopened = await loopback.click(bad, server.reviewer, label="Fix it")
+    assert reopened.modal is not None
+    assert reopened.modal.field("title").value == "Past Lives"  # nothing typed is lost
+    assert reopened.modal.field("body").value == "Quietly huge."
+    assert reopened.modal.field("rating").value == "eleven"
+    preview = await loopback.submit_modal(reopened, server.reviewer, {"rating": "9/10"})
+    assert preview.embed is not None and "★★★★½" in str(preview.embed["fields"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "  "}, "The title is required."),
+        ({"body": " "}, "The review text is required."),
+        ({"url": "not a link"}, "The link must be a full http(s) address"),
+        ({"rating": "6"}, "“6” is not a rating from 0 to 5 stars"),
+    ],
+)
+async def test_each_field_limit_has_its_own_message(
+    loopback: LoopbackDiscord,
+    configured: Server,
+    bot: ReviewBot,
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    reply = await write_review(loopback, configured, configured.reviewer, {**HER, **fields})
+    assert reply.ephemeral and message in (reply.content or "")
+
+
+async def test_who_may_post(loopback: LoopbackDiscord, server: Server, bot: ReviewBot) -> None:
+    before = await loopback.slash(server.guild, server.reviewer, "review post", category="film")
+    assert before.ephemeral and "until a reviewer role is set" in (before.content or "")
+    await configure(loopback, server)
+    denied = await loopback.slash(server.guild, server.reader, "review post", category="film")
+    assert denied.ephemeral
+    assert denied.content == (
+        f"Posting reviews needs the <@&{server.role.id}> role (or the Manage Server permission)."
+    )
+    assert denied.allowed_mentions == {"parse": []}
+    admin = await loopback.slash(server.guild, server.admin, "review post", category="book")
+    assert admin.modal is not None and admin.modal.title == "New book review"
+
+
+async def test_settings_need_manage_server(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+) -> None:
+    for command in ("review config show", "review status"):
+        reply = await loopback.slash(server.guild, server.reviewer, command)
+        assert reply.ephemeral
+        assert reply.content == "Only members with the **Manage Server** permission can do this."
+    reply = await loopback.slash(
+        server.guild, server.reviewer, "review config channel", options={"channel": server.reviews}
+    )
+    assert reply.content == "Only members with the **Manage Server** permission can do this."
+    await configure(loopback, server)
+    shown = await loopback.slash(server.guild, server.admin, "review config show")
+    assert shown.ephemeral
+    assert f"<#{server.reviews.id}>" in str(shown.embed) and f"<@&{server.role.id}>" in str(
+        shown.embed
+    )
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused_naming_the_permission(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+) -> None:
+    closed = server.guild.add_text_channel(
+        "closed",
+        overwrites={server.guild.bot_role: (0, Permission.EMBED_LINKS)},  # (allow, deny)
+    )
+    reply = await loopback.slash(
+        server.guild, server.admin, "review config channel", options={"channel": closed}
+    )
+    assert reply.ephemeral
+    assert "lacks **Embed Links**" in (reply.content or "")
+    assert (await bot.store.settings(server.guild.id)).review_channel_id is None
+
+
+async def test_no_channel_yet_keeps_the_review_and_posts_it_once_one_is_set(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+) -> None:
+    bot.outbox.retry_base = 0.05
+    await loopback.slash(server.guild, server.admin, "review config role", role=server.role)
+    done = await publish(loopback, server)
+    assert "can't be posted yet" in done.message.content  # type: ignore[union-attr]
+    assert "/review config channel" in done.message.content  # type: ignore[union-attr]
+    status = await loopback.slash(server.guild, server.admin, "review status")
+    assert "No review channel is set" in str(status.embed)
+    await loopback.slash(
+        server.guild, server.admin, "review config channel", options={"channel": server.reviews}
+    )
+    [post] = await wait_posts(loopback, server.reviews, 1)
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+
+
+async def test_a_duplicate_points_to_the_existing_review(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    await publish(loopback, configured)
+    again = await write_review(
+        loopback, configured, configured.reviewer, {**HER, "title": "PAST  LIVES", "rating": "2"}
+    )
+    assert again.ephemeral
+    assert re.search(
+        r"“Past Lives” by the same creator is already .* \(review #\d+\)", again.content or ""
+    )
+    assert len(posts(loopback, configured.reviews)) == 1
+
+
+async def test_edit_updates_the_review_and_its_post(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    await publish(loopback, server)
+    [post] = posts(loopback, server.reviews)
+    form = await loopback.slash(server.guild, server.reviewer, "review edit", title="Past Lives")
+    assert form.modal is not None and form.modal.title == "Edit review"
+    assert form.modal.field("rating").value == "4.5"
+    preview = await loopback.submit_modal(form, server.reviewer, {"rating": "5", "body": "Huge."})
+    saved = await loopback.click(preview, server.reviewer, label="Save changes")
+    assert saved.message.content.startswith("Saved your changes to “Past Lives”")  # type: ignore[union-attr]
+    await loopback.wait_for(lambda: post.embed["description"] == "Huge.", 5)  # type: ignore[index]
+    assert "★★★★★" in str(post.embed["fields"])  # type: ignore[index]
+    assert len(posts(loopback, server.reviews)) == 1
+
+
+async def test_only_the_author_or_message_managers_may_edit_or_delete(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    await publish(loopback, server)
+    for command in ("review edit", "review delete"):
+        reply = await loopback.slash(server.guild, server.reader, command, title="Past Lives")
+        assert reply.ephemeral and "Only the review's author" in (reply.content or "")
+        catalogue = await loopback.slash(server.guild, server.reviewer, command, title="Her")
+        assert catalogue.ephemeral and "catalogue" in (catalogue.content or "")
+
+
+async def test_delete_asks_then_removes_the_review_and_its_post(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    await publish(loopback, server)
+    [post] = posts(loopback, server.reviews)
+    ask = await loopback.slash(server.guild, server.reviewer, "review delete", title="Past Lives")
+    assert (
+        ask.ephemeral and ask.content == "Delete “Past Lives” and its post? This can't be undone."
+    )
+    kept = await loopback.click(ask, server.reviewer, label="Keep it")
+    assert kept.message.content == "Kept."  # type: ignore[union-attr]
+    ask = await loopback.slash(server.guild, server.reviewer, "review delete", title="Past Lives")
+    await loopback.click(ask, server.reviewer, label="Delete")
+    await loopback.wait_for(lambda: post.deleted, 5)
+    gone = await loopback.slash(server.guild, server.reader, "review show", title="Past Lives")
+    assert gone.ephemeral and "No review titled" in (gone.content or "")
+
+
+async def test_cancel_discards_the_draft(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    preview = await write_review(loopback, configured, configured.reviewer)
+    cancelled = await loopback.click(preview, configured.reviewer, label="Cancel")
+    assert cancelled.message.content == "Discarded."  # type: ignore[union-attr]
+    assert posts(loopback, configured.reviews) == []
+
+
+async def test_the_spoiler_toggle_hides_the_whole_review(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    preview = await write_review(loopback, configured, configured.reviewer)
+    await loopback.click(preview, configured.reviewer, label="Spoiler: off")
+    assert preview.message.embed["description"] == "||Quietly huge.||"  # type: ignore[union-attr,index]
+    await loopback.click(preview, configured.reviewer, label="Publish")
+    [post] = posts(loopback, configured.reviews)
+    assert post.embed["description"] == "||Quietly huge.||"  # type: ignore[index]
+
+
+async def test_published_mentions_ping_no_one(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    body = f"@everyone @here <@{server.reader.id}> <@&{server.role.id}> see this"
+    await publish(loopback, server, {**HER, "body": body, "title": "@everyone"})
+    [post] = posts(loopback, server.reviews)
+    assert post.allowed_mentions == {"parse": []} and post.content == ""
+
+
+async def test_a_review_posted_in_one_server_never_appears_in_another(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    await publish(loopback, configured)
+    beta = loopback.add_guild("Beta")
+    await loopback.wait_for(lambda: bot.get_guild(beta.id) is not None, 5)
+    outsider = beta.add_member("outsider")
+    hidden = await loopback.slash(beta, outsider, "review show", title="Past Lives")
+    assert hidden.ephemeral
+    latest = await loopback.slash(beta, outsider, "review latest")
+    assert latest.embed["title"] != "Past Lives"  # type: ignore[index]
+
+
+# The queue under faults ----------------------------------------------------------------------
+
+
+async def test_five_server_errors_then_success_post_exactly_once(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    # discord.py itself retries a 500 five times with growing pauses (~25 s), then the queue
+    # tries again: a slow test, kept because it is what Discord outages look like.
+    route = f"POST /channels/{configured.reviews.id}/messages"
+    loopback.fail(route, 500, times=5)
+    done = await publish(loopback, configured)
+    assert "queued" in done.message.content  # type: ignore[union-attr]
+    [post] = await wait_posts(loopback, configured.reviews, 1, within=60)
+    await asyncio.sleep(0.3)
+    assert len(posts(loopback, configured.reviews)) == 1
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+
+
+async def test_unavailable_five_times_then_posted_once(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    loopback.fail(f"POST /channels/{configured.reviews.id}/messages", 503, times=5)
+    await publish(loopback, configured)
+    await wait_posts(loopback, configured.reviews, 1)
+    await asyncio.sleep(0.3)
+    assert len(posts(loopback, configured.reviews)) == 1
+
+
+async def test_a_rate_limit_is_waited_out_and_posted_once(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    loopback.fail(f"POST /channels/{configured.reviews.id}/messages", 429, retry_after=0.5)
+    started = asyncio.get_running_loop().time()
+    await publish(loopback, configured)
+    await wait_posts(loopback, configured.reviews, 1)
+    assert asyncio.get_running_loop().time() - started >= 0.5
+    await asyncio.sleep(0.3)
+    assert len(posts(loopback, configured.reviews)) == 1
+
+
+async def test_missing_permission_blocks_with_the_reason_until_it_is_fixed(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    server.reviews.set_overwrite(server.guild.bot_role, deny=Permission.SEND_MESSAGES)
+    done = await publish(loopback, server)
+    assert "can't be posted yet" in done.message.content  # type: ignore[union-attr]
+    status = await loopback.slash(server.guild, server.admin, "review status")
+    assert status.ephemeral
+    assert "lacks **Send Messages**" in str(status.embed)
+    server.reviews.remove_overwrite(server.guild.bot_role)  # CHANNEL_UPDATE reaches the bot
+    [post] = await wait_posts(loopback, server.reviews, 1)
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+    status = await loopback.slash(server.guild, server.admin, "review status")
+    assert "Blocked" not in str(status.embed) and "Last delivered" in str(status.embed)
+
+
+async def test_a_403_from_discord_blocks_and_is_retried_when_settings_change(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    server.reviews.forbid()  # Discord refuses though the bot's cache says it may post
+    await publish(loopback, server)
+    status = await loopback.slash(server.guild, server.admin, "review status")
+    assert "refused the bot" in str(status.embed)
+    server.reviews.allow()
+    await configure(loopback, server)
+    await wait_posts(loopback, server.reviews, 1)
+
+
+async def test_a_deleted_channel_blocks_until_a_new_one_is_set(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    server.reviews.delete()
+    await publish(loopback, server)
+    status = await loopback.slash(server.guild, server.admin, "review status")
+    assert "no longer exists" in str(status.embed) or "No review channel" in str(status.embed)
+    fresh = server.guild.add_text_channel("new-reviews")
+    await loopback.slash(
+        server.guild, server.admin, "review config channel", options={"channel": fresh}
+    )
+    [post] = await wait_posts(loopback, fresh, 1)
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+
+
+async def test_status_shows_health(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    status = await loopback.slash(configured.guild, configured.admin, "review status")
+    names = [f["name"] for f in status.embed["fields"]]  # type: ignore[index]
+    assert {"Gateway latency", "Uptime", "Reviews here", "Schema version", "Versions"} <= set(names)
+    assert "Posts waiting" in names
+
+
+# From the shell --------------------------------------------------------------------------------
+
+
+def announce(folder: Path, database: Path, guild: Guild) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REVIEWBOT_DB": str(database)}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reviewbot",
+            "import",
+            "--announce",
+            "--guild",
+            str(guild.id),
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_a_hundred_reviews_announced_from_the_shell_arrive_in_order_once(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot, sample_db: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "announce"
+    folder.mkdir()
+    for i in range(100):
+        (folder / f"{i:03d}.md").write_text(
+            f"---\ntitle: Shell review {i:03d}\nrating: 3\n"
+            f"date: 2026-01-01T00:{i // 60:02d}:{i % 60:02d}Z\n---\nNumber {i}.\n"
+        )
+    result = await asyncio.to_thread(announce, folder, sample_db, configured.guild)
+    assert result.returncode == 0, result.stderr
+    assert "Queued 100 new review(s)" in result.stdout
+    arrived = await wait_posts(loopback, configured.reviews, 100, within=30)
+    assert [m.embed["title"] for m in arrived] == [f"Shell review {i:03d}" for i in range(100)]  # type: ignore[index]
+    again = await asyncio.to_thread(announce, folder, sample_db, configured.guild)
+    assert "Queued 0 new review(s)" in again.stdout
+    await asyncio.sleep(1.5)
+    assert len(posts(loopback, configured.reviews)) == 100
+
+
+async def test_an_announcement_made_before_the_bot_starts_is_posted_on_start(
+    loopback: LoopbackDiscord, server: Server, sample_db: Path, tmp_path: Path
+) -> None:
+    async with running_bot(loopback, sample_db):
+        await configure(loopback, server)
+    folder = tmp_path / "early"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Early bird\nrating: 4\n---\nFirst.\n")
+    assert (await asyncio.to_thread(announce, folder, sample_db, server.guild)).returncode == 0
+    async with running_bot(loopback, sample_db):
+        [post] = await wait_posts(loopback, server.reviews, 1)
+        assert post.embed["title"] == "Early bird"  # type: ignore[index]
+
+
+# A real process, killed and restarted -------------------------------------------------------
+
+
+def realistic_token() -> str:
+    """The shape `reviewbot run` checks a token for (three base64url parts)."""
+    return "MTU3NDgzMTUzODUxOTAxNTQyNg.GhXyZa." + "k" * 38
+
+
+async def start_process(loopback: LoopbackDiscord, server: Server, database: Path) -> BotProcess:
+    env = {
+        "REVIEWBOT_DB": str(database),
+        "REVIEWBOT_DEV_GUILD": str(server.guild.id),  # a development run syncs its server
+        "LOG_LEVEL": "INFO",
+    }
+    process = await BotProcess.start(loopback, "reviewbot", "run", env=env)
+    ready = loopback.gateway.ready_count + 1
+    await loopback.wait_for(
+        lambda: loopback.gateway.ready_count >= ready and loopback.guild_commands(server.guild),
+        20,
+        "the bot process to connect and sync",
+    )
+    return process
+
+
+async def test_killed_between_storing_and_posting_posts_once_after_restart(
+    loopback: LoopbackDiscord, server: Server, sample_db: Path
+) -> None:
+    loopback.token = realistic_token()
+    refusing = loopback.fail(f"POST /channels/{server.reviews.id}/messages", 503, times=None)
+    first = await start_process(loopback, server, sample_db)
+    try:
+        await configure(loopback, server)
+        done = await publish(loopback, server)
+        assert "queued" in done.message.content  # type: ignore[union-attr]
+        await loopback.wait_for(lambda: refusing.hits >= 1, 10, "a first delivery attempt")
+        assert await first.kill() == -9
+    finally:
+        await first.kill()
+        first.remove_log()
+    refusing.clear()
+    assert posts(loopback, server.reviews) == []
+
+    second = await start_process(loopback, server, sample_db)
+    try:
+        [post] = await wait_posts(loopback, server.reviews, 1, within=15)
+        assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+        assert await second.terminate() == 0  # SIGTERM: a clean stop
+        log = second.output()
+    finally:
+        await second.kill()
+        second.remove_log()
+    assert len(posts(loopback, server.reviews)) == 1
+    assert "Received SIGTERM" in log and "Stopped cleanly." in log
+    assert f"database {sample_db} at schema version" in log
+    assert "Invite link: https://discord.com/oauth2/authorize?client_id=" in log
+    assert "permissions=84992" in log  # view, send, embed links, read history: nothing more
+    assert loopback.token not in log
+
+
+async def test_a_post_discord_accepted_before_a_crash_is_not_posted_again(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    # The crash window: Discord took the message, the bot died before recording it. On restart
+    # the row is sent again with the same nonce, and Discord hands back the first message.
+    server = configured
+    review = await bot.store.add(make_review("Crash window", guild_id=server.guild.id))
+    item = await bot.store.queue_posts(server.guild.id, [review.id])  # type: ignore[list-item]
+    assert item == 1
+    [row] = await bot.store.due()
+    await bot.outbox.deliver(row)  # delivered normally: one message
+    [post] = posts(loopback, server.reviews)
+    await bot.store.retry_later(row, "pretend the crash lost the record", utc_now())
+    await bot.store.unblock(server.guild.id)
+    async with bot.store._transaction() as db:  # the state the crash would have left
+        await db.execute("UPDATE outbox SET state = 'waiting' WHERE id = ?", (row.id,))
+        await db.execute("DELETE FROM posts WHERE review_id = ?", (review.id,))
+    bot.outbox.wake()
+    await loopback.wait_for(lambda: loopback.nonce_hits >= 1, 5, "a repeated nonce")
+    assert posts(loopback, server.reviews) == [post]
