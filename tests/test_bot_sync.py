@@ -1,0 +1,75 @@
+"""`reviewbot sync`: the operator registers the commands; ordinary starts never do."""
+
+from pathlib import Path
+
+from .loopback.model import Guild
+from .loopback.process import BotProcess
+from .loopback.server import LoopbackDiscord
+from .test_bot_publishing import realistic_token
+
+
+async def run_to_end(loopback: LoopbackDiscord, *args: str, database: Path) -> tuple[int, str]:
+    process = await BotProcess.start(
+        loopback, "reviewbot", *args, env={"REVIEWBOT_DB": str(database)}
+    )
+    try:
+        code = await process.wait(30)
+        return code, process.output()
+    finally:
+        await process.kill()
+        process.remove_log()
+
+
+def names(commands: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return [c["name"] for c in commands]
+
+
+async def test_sync_registers_the_review_group_for_one_server_or_all(
+    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+) -> None:
+    loopback.token = realistic_token()
+    code, output = await run_to_end(
+        loopback, "sync", "--guild", str(alpha.id), database=tmp_path / "db.sqlite3"
+    )
+    assert code == 0, output
+    assert f"Registered 1 command(s) for server {alpha.id}: review" in output
+    [review] = loopback.guild_commands(alpha)
+    subcommands = {o["name"] for o in review["options"]}
+    assert subcommands == {
+        "show",
+        "search",
+        "latest",
+        "random",
+        "post",
+        "edit",
+        "delete",
+        "status",
+        "config",
+    }
+    assert loopback.global_commands == []
+
+    code, output = await run_to_end(loopback, "sync", database=tmp_path / "db.sqlite3")
+    assert code == 0 and names(loopback.global_commands) == ["review"]
+    assert loopback.token not in output
+
+
+async def test_a_refused_token_is_one_clear_line(
+    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+) -> None:
+    wrong = realistic_token().replace("k", "q")
+    process = await BotProcess.start(
+        loopback,
+        "reviewbot",
+        "run",
+        env={"REVIEWBOT_DB": str(tmp_path / "db.sqlite3"), "DISCORD_TOKEN": wrong},
+    )
+    try:
+        code = await process.wait(30)
+        output = process.output()
+    finally:
+        await process.kill()
+        process.remove_log()
+    assert code == 1
+    assert "Discord refused DISCORD_TOKEN: copy the bot token again into .env." in output
+    assert wrong not in output
+    assert "Traceback" not in output
