@@ -1,0 +1,105 @@
+"""The statements a store call runs, captured at aiosqlite, with their query plans and SQL time."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+BASE_TABLES = frozenset(
+    {"reviews", "review_bodies", "review_counts", "title_term_variants", "guild_settings"}
+)
+FTS_TABLES = frozenset({"title_fts", "body_fts"})
+_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", re.IGNORECASE)
+_NOT_ALIAS = frozenset({"where", "join", "on", "order", "group", "limit", "union", "left", "inner"})
+
+Statement = tuple[str, Any]
+
+
+@dataclass
+class StatementRecorder:
+    """Records every statement the store sends through aiosqlite while it is active.
+
+    Patches `aiosqlite.Connection.execute_fetchall` (the call the store reads with) for the
+    duration of a `with` block; the statements still run as usual.
+    """
+
+    calls: list[Statement] = field(default_factory=list)
+
+    def __enter__(self) -> StatementRecorder:
+        self._original = original = aiosqlite.Connection.execute_fetchall
+        calls = self.calls
+
+        async def recording(conn: aiosqlite.Connection, sql: str, parameters: Any = None) -> Any:
+            calls.append((sql, parameters))
+            return await original(conn, sql, parameters)
+
+        aiosqlite.Connection.execute_fetchall = recording  # type: ignore[method-assign]
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        aiosqlite.Connection.execute_fetchall = self._original  # type: ignore[method-assign]
+
+    def take(self) -> list[Statement]:
+        taken = list(self.calls)
+        self.calls.clear()
+        return taken
+
+
+def aliases(sql: str) -> dict[str, str]:
+    """Name (or alias) → table, for the tables a statement reads."""
+    found: dict[str, str] = {}
+    for table, alias in _SOURCE.findall(sql):
+        if table.lower() in BASE_TABLES | FTS_TABLES:
+            found[table] = table
+            if alias and alias.lower() not in _NOT_ALIAS:
+                found[alias] = table
+    return found
+
+
+def explain(conn: sqlite3.Connection, statement: Statement) -> list[str]:
+    sql, params = statement
+    plan_sql = "EXPLAIN QUERY PLAN " + sql
+    return [row[3] for row in conn.execute(plan_sql, params or ())]
+
+
+def scans(sql: str, plan: Sequence[str]) -> list[str]:
+    """Plan lines that read every row of a table or index (or every row of a full-text index)."""
+    names = aliases(sql)
+    flagged = []
+    for line in plan:
+        words = line.split()
+        if len(words) < 2 or words[0] != "SCAN" or words[1] not in names:
+            continue
+        table = names[words[1]]
+        if table in FTS_TABLES:
+            index = line.rsplit(":", 1)[-1] if "VIRTUAL TABLE INDEX" in line else ""
+            if "M" not in index and "=" not in index:  # no MATCH, no rowid: a full-text scan
+                flagged.append(f"{line}  [{table}: full-text table scan]")
+        elif "USING" not in line:
+            flagged.append(f"{line}  [{table}: FULL TABLE SCAN]")
+        else:
+            flagged.append(f"{line}  [{table}: full index scan, stops only at a LIMIT]")
+    return flagged
+
+
+def replay_ms(conn: sqlite3.Connection, statements: Sequence[Statement], repeat: int = 3) -> float:
+    """The fastest of `repeat` runs of these statements straight on sqlite3 (no aiosqlite)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        for sql, params in statements:
+            conn.execute(sql, params or ()).fetchall()
+        best = min(best, (time.perf_counter_ns() - start) / 1e6)
+    return best
