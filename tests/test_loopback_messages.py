@@ -96,7 +96,7 @@ class RolePicker(discord.ui.View):
 
 
 class Layout(discord.ui.LayoutView):
-    text = discord.ui.TextDisplay("A layout")
+    text: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay("A layout")
     row: discord.ui.ActionRow[Any] = discord.ui.ActionRow()
 
     @row.button(label="Press", custom_id="layout:press")

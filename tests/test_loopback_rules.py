@@ -10,7 +10,15 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.loopback import Guild, InteractionFailed, LoopbackDiscord, Member, limits, run_client
+from tests.loopback import (
+    Guild,
+    InteractionFailed,
+    LoopbackDiscord,
+    Member,
+    Reply,
+    limits,
+    run_client,
+)
 
 Handler = Callable[[discord.Interaction], Awaitable[None]]
 
@@ -48,7 +56,7 @@ def reader(guild: Guild) -> Member:
 
 async def run_go(
     loopback: LoopbackDiscord, guild: Guild, member: Member, handler: Handler, **options: Any
-):
+) -> tuple[OneCommandBot, Reply]:
     bot = OneCommandBot(handler, **options)
     async with run_client(loopback, bot):
         reply = await loopback.slash(guild, member, "go")
@@ -118,14 +126,8 @@ async def test_modal_with_six_inputs(
 ) -> None:
     class Crowded(discord.ui.Modal, title="Too many"):
         def to_components(self) -> list[dict[str, Any]]:
-            row = {
-                "type": 1,
-                "components": [{"type": 4, "custom_id": "a", "label": "A", "style": 1}],
-            }
-            return [
-                {**row, "components": [{**row["components"][0], "custom_id": f"f{n}"}]}
-                for n in range(6)
-            ]
+            field = {"type": 4, "label": "A", "style": 1}
+            return [{"type": 1, "components": [{**field, "custom_id": f"f{n}"}]} for n in range(6)]
 
     async def handler(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Crowded())

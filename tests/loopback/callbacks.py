@@ -86,13 +86,13 @@ class InteractionDesk:
         allowed = set(ALLOWED_CALLBACKS[record.type])
         if record.source is None:
             allowed -= _UPDATES_SOURCE
-        if kind not in allowed:
+        if not isinstance(kind, int) or kind not in allowed:
             error = FieldError(
                 "type", "INTERACTION_RESPONSE_TYPE_INVALID", f"Type {kind} not allowed here"
             )
-            self._reject(
-                record, [error], f"{record.label}: response type {kind} (allowed {sorted(allowed)})"
-            )
+            what = f"{record.label}: response type {kind} (allowed {sorted(allowed)})"
+            self._reject(record, [error], what)
+            raise AssertionError("unreachable: _reject raises")
         self._validate(record, kind, data)
         record.response_type = kind
         message = self._apply(record, kind, data, files)

@@ -5,13 +5,30 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import CommandUnavailable
-from .model import JSON, Channel, Guild, Member, Message, Role, User, new_snowflake
+from .model import (
+    JSON,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+    new_snowflake,
+    walk_components,
+)
 
-if TYPE_CHECKING:
-    from .server import LoopbackDiscord
+
+class CommandSource(Protocol):
+    """What building interactions needs to know of the stand-in."""
+
+    application_id: int
+    global_commands: list[JSON]
+
+    def guild_commands(self, guild: Guild) -> list[JSON]: ...
+
 
 COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
@@ -163,7 +180,8 @@ def _check_input(title: str, item: ModalInput, value: Any) -> None:
         chosen = [value] if isinstance(value, str) else list(value)
         allowed = {o.get("value") for o in item.options}
         if item.options and not set(chosen) <= allowed:
-            raise AssertionError(f"{name}: {chosen} not among the options {sorted(allowed)}")
+            offered = sorted(str(v) for v in allowed)
+            raise AssertionError(f"{name}: {chosen} not among the options {offered}")
         return
     if not isinstance(value, str):
         raise AssertionError(f"{name}: the Discord client only sends text, got {value!r}")
@@ -223,12 +241,16 @@ class Reply:
     def deferred(self) -> bool:
         return self.type in (5, 6)
 
+    def buttons(self) -> list[JSON]:
+        """The buttons as they were when the call returned (the message may have changed since)."""
+        return [c for c in walk_components(self.components) if c.get("type") == 2]
+
 
 # Building interaction payloads
 
 
 def new_record(
-    host: LoopbackDiscord,
+    host: CommandSource,
     kind: int,
     guild: Guild,
     channel: Channel,
@@ -280,7 +302,7 @@ def new_record(
 
 
 def command_data(
-    host: LoopbackDiscord,
+    host: CommandSource,
     guild: Guild,
     member: Member,
     channel: Channel,
@@ -320,7 +342,7 @@ def command_data(
     return data
 
 
-def _find_command(host: LoopbackDiscord, guild: Guild, name: str) -> tuple[JSON, bool]:
+def _find_command(host: CommandSource, guild: Guild, name: str) -> tuple[JSON, bool]:
     for commands, in_guild in ((host.guild_commands(guild), True), (host.global_commands, False)):
         for command in commands:
             if command.get("type", 1) == 1 and command["name"] == name:

@@ -405,7 +405,8 @@ def _check_options(check: _Checker, path: str, options: list[JSON], *, depth: in
             check.add(
                 f"{here}.name", "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Duplicate name"
             )
-        names.add(name)
+        if isinstance(name, str):
+            names.add(name)
         check.length(f"{here}.description", option.get("description"), COMMAND_DESCRIPTION, 1)
         if (kind == 2 and depth > 0) or (kind == 1 and depth > 1):
             check.add(

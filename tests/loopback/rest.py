@@ -15,7 +15,7 @@ from aiohttp import web
 from .errors import ApiError
 from .faults import route_matches
 from .limits import check_commands, check_message
-from .model import JSON, Channel, Message, Permission, new_snowflake
+from .model import JSON, Channel, Guild, Message, Permission, new_snowflake
 
 if TYPE_CHECKING:
     from .server import LoopbackDiscord
@@ -278,7 +278,7 @@ class Rest:
         self.host.set_guild_commands(guild, commands)
         return commands
 
-    def _guild(self, guild_id: str) -> Any:
+    def _guild(self, guild_id: str) -> Guild:
         guild = self.host.get_guild(int(guild_id)) if guild_id.isdigit() else None
         if guild is None:
             raise ApiError(404, 10004)

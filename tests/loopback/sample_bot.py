@@ -174,7 +174,8 @@ class SampleBot(discord.Client):
         ) -> None:
             assert isinstance(interaction.channel, discord.TextChannel)
             try:
-                message = await interaction.channel.send(text, nonce=nonce)
+                extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
+                message = await interaction.channel.send(text, **extra)
             except discord.HTTPException as error:
                 await interaction.response.send_message(f"failed: {error.status} {error.code}")
                 return

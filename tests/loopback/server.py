@@ -4,45 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import datetime
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from .actions import MemberActions
 from .callbacks import InteractionDesk
-from .errors import ApiError, InteractionFailed, Violation
+from .errors import ApiError, Violation
 from .faults import Fault, RateLimits
 from .gateway import Gateway, Op, Session
-from .interactions import (
-    AUTOCOMPLETE,
-    COMMAND,
-    COMPONENT,
-    MODAL_SUBMIT,
-    InteractionRecord,
-    Modal,
-    Reply,
-    command_data,
-    find_component,
-    new_record,
-    select_values,
-)
+from .interactions import InteractionRecord
 from .limits import FieldError, embed_mentions, invalid_form_body, is_empty_message, pings
+from .messages import MessageStore
 from .model import (
     BOT_DEFAULT,
     EVERYONE_DEFAULT,
     JSON,
     Channel,
     Guild,
-    Member,
     Message,
     User,
     new_snowflake,
-    utcnow,
-    walk_components,
 )
 from .process import BotProcess
 from .rest import RequestRecord, Rest
@@ -51,7 +37,7 @@ _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
 
-class LoopbackDiscord:
+class LoopbackDiscord(MemberActions, MessageStore):
     """A stand-in for Discord that an unmodified discord.py client talks to, as it talks to Discord.
 
     Tests build servers with `add_guild`, act as members with `slash`, `autocomplete`, `click`,
@@ -184,14 +170,6 @@ class LoopbackDiscord:
 
     # What the bot did
 
-    def channel_messages(
-        self, channel: Channel, *, include_ephemeral: bool = False
-    ) -> list[Message]:
-        """Messages in the channel, oldest first, without deleted ones (and ephemeral ones)."""
-        return [
-            m for m in channel.messages if not m.deleted and (include_ephemeral or not m.ephemeral)
-        ]
-
     def guild_commands(self, guild: Guild) -> list[JSON]:
         return self._guild_commands.get(guild.id, [])
 
@@ -255,338 +233,6 @@ class LoopbackDiscord:
         if shown:
             self.notes.append(f"{what}: embed text shows mentions {shown} (they never ping)")
 
-    # Messages (called by the REST routes)
-
-    def create_message(
-        self,
-        channel: Channel,
-        body: JSON,
-        *,
-        files: Iterable[JSON] = (),
-        interaction: InteractionRecord | None = None,
-        flags: int = 0,
-        type: int = 0,
-        author: User | None = None,
-    ) -> Message:
-        message = Message(
-            id=new_snowflake(),
-            channel=channel,
-            author=author or self.bot_user,
-            content=body.get("content") or "",
-            embeds=_embeds(body.get("embeds")),
-            components=_numbered(body.get("components")),
-            attachments=self._attachments(body.get("attachments"), list(files)),
-            flags=flags,
-            allowed_mentions=body.get("allowed_mentions"),
-            nonce=body.get("nonce"),
-            message_reference=body.get("message_reference"),
-            type=type,
-            tts=bool(body.get("tts")),
-        )
-        if interaction is not None:
-            message.webhook_id = self.application_id
-            message.application_id = self.application_id
-            message.interaction_metadata = interaction.metadata()
-            interaction.messages.append(message)
-        elif message.author is self.bot_user:
-            for record in self._open_records:
-                record.messages.append(message)
-        channel.messages.append(message)
-        if not message.ephemeral:
-            self.emit("MESSAGE_CREATE", message.gateway_payload(content=True))
-        return message
-
-    def edit_message(
-        self, message: Message, body: JSON, files: Iterable[JSON] = (), *, fill: bool = False
-    ) -> None:
-        """Apply an edit; `fill` completes a deferred ("thinking…") response instead."""
-        message.versions.append(message.snapshot())
-        if "content" in body:
-            message.content = body["content"] or ""
-        if "embeds" in body:
-            message.embeds = _embeds(body["embeds"])
-        if "components" in body:
-            message.components = _numbered(body["components"])
-        if "allowed_mentions" in body:
-            message.allowed_mentions = body["allowed_mentions"]
-        files = list(files)
-        if "attachments" in body or files:
-            message.attachments = self._attachments(
-                body.get("attachments"), files, message.attachments
-            )
-        flags = body.get("flags")
-        if flags is not None:
-            changeable = (1 << 2) | Message.COMPONENTS_V2
-            message.flags = (message.flags & ~changeable) | (flags & changeable)
-        if fill:
-            message.flags &= ~Message.LOADING
-        else:
-            message.edited_at = utcnow()
-        if not message.ephemeral:
-            self.emit("MESSAGE_UPDATE", message.gateway_payload(content=True))
-
-    def delete_message(self, message: Message) -> None:
-        message.deleted = True
-        if not message.ephemeral:
-            data = {
-                "id": str(message.id),
-                "channel_id": str(message.channel.id),
-                "guild_id": str(message.guild.id),
-            }
-            self.emit("MESSAGE_DELETE", data)
-        self.changed()
-
-    def find_by_nonce(self, channel: Channel, nonce: Any) -> Message | None:
-        horizon = utcnow() - self.nonce_window
-        for message in reversed(channel.messages):
-            if message.created_at < horizon:
-                break
-            if message.nonce == nonce and message.author is self.bot_user:
-                return message
-        return None
-
-    def _attachments(
-        self, declared: Any, files: list[JSON], kept: list[JSON] | None = None
-    ) -> list[JSON]:
-        result = []
-        declared = declared if isinstance(declared, list) else []
-        for entry in declared:
-            existing = next((a for a in kept or [] if a["id"] == str(entry.get("id"))), None)
-            if existing is not None:
-                result.append(existing)
-        for index, file in enumerate(files):
-            attachment_id = str(new_snowflake())
-            filename = file.get("filename") or f"file{index}"
-            url = f"{self.url}/attachments/{attachment_id}/{filename}"
-            result.append(
-                {
-                    "id": attachment_id,
-                    "filename": filename,
-                    "size": len(file.get("data", b"")),
-                    "url": url,
-                    "proxy_url": url,
-                    "content_type": file.get("content_type"),
-                }
-            )
-        return result
-
-    def post_message(self, channel: Channel, member: Member, content: str) -> Message:
-        """A member writes in a channel (MESSAGE_CREATE; content hidden without the intent)."""
-        author = member.user
-        return self.create_message(channel, {"content": content}, author=author)
-
-    # Acting as members
-
-    async def slash(
-        self,
-        guild: Guild,
-        member: Member,
-        command: str,
-        *,
-        channel: Channel | None = None,
-        options: Mapping[str, Any] | None = None,
-        **values: Any,
-    ) -> Reply:
-        """Run `/command` (e.g. "review config channel") as `member` in `channel` (#general).
-
-        Option values go by their registered names, as keywords or, for options named `channel`
-        or `options`, in `options`.
-        """
-        channel = channel or guild.default_channel
-        data = command_data(self, guild, member, channel, command, {**(options or {}), **values})
-        record = new_record(self, COMMAND, guild, channel, member, f"/{command}", data)
-        return await self._run(record)
-
-    async def autocomplete(
-        self,
-        guild: Guild,
-        member: Member,
-        command: str,
-        option: str,
-        typed: str,
-        *,
-        channel: Channel | None = None,
-        options: Mapping[str, Any] | None = None,
-        **values: Any,
-    ) -> list[JSON]:
-        """What the bot suggests as `member` types `typed` into `option`: [{name, value}, ...].
-
-        Other options already filled in go as in `slash`.
-        """
-        channel = channel or guild.default_channel
-        filled = {**(options or {}), **values, option: typed}
-        data = command_data(self, guild, member, channel, command, filled, focused=option)
-        label = f"/{command} autocomplete of {option}={typed!r}"
-        record = new_record(self, AUTOCOMPLETE, guild, channel, member, label, data)
-        reply = await self._run(record, settle=False)
-        return reply.choices or []
-
-    async def click(
-        self,
-        message: Message | Reply,
-        member: Member,
-        *,
-        label: str | None = None,
-        custom_id: str | None = None,
-        emoji: str | None = None,
-    ) -> Reply:
-        """Press a button, found by label, custom_id or emoji, on the message as it is now."""
-        message = self._clickable(message, member)
-        button = find_component(message, label=label, custom_id=custom_id, emoji=emoji, kinds={2})
-        name = button.get("label") or button.get("custom_id")
-        if button.get("disabled"):
-            raise AssertionError(
-                f"button {name!r} is disabled; Discord does not let {member.name} press it"
-            )
-        if button.get("style") in (5, 6):
-            raise AssertionError(
-                f"button {name!r} is a link; pressing it opens {button.get('url')}"
-            )
-        data = {"custom_id": button["custom_id"], "component_type": 2}
-        if "id" in button:
-            data["id"] = button["id"]
-        record = new_record(
-            self,
-            COMPONENT,
-            message.guild,
-            message.channel,
-            member,
-            f"click {name!r}",
-            data,
-            source=message,
-        )
-        return await self._run(record)
-
-    async def select(
-        self,
-        message: Message | Reply,
-        member: Member,
-        values: list[Any],
-        *,
-        custom_id: str | None = None,
-        placeholder: str | None = None,
-    ) -> Reply:
-        """Pick `values` in a select menu (option values, or members, roles or channels)."""
-        message = self._clickable(message, member)
-        menu = find_component(
-            message, label=placeholder, custom_id=custom_id, kinds={3, 5, 6, 7, 8}
-        )
-        if menu.get("disabled"):
-            raise AssertionError(f"select {menu.get('custom_id')!r} is disabled")
-        resolved: JSON = {}
-        chosen = select_values(menu, values, member, resolved)
-        data: JSON = {
-            "custom_id": menu["custom_id"],
-            "component_type": menu["type"],
-            "values": chosen,
-        }
-        if resolved:
-            data["resolved"] = resolved
-        label = f"select {chosen} in {menu.get('custom_id')!r}"
-        record = new_record(
-            self, COMPONENT, message.guild, message.channel, member, label, data, source=message
-        )
-        return await self._run(record)
-
-    async def submit_modal(
-        self, modal: Modal | Reply, member: Member, values: Mapping[str, Any]
-    ) -> Reply:
-        """Fill in and submit a modal the bot opened; inputs by custom_id or label."""
-        if isinstance(modal, Reply):
-            if modal.modal is None:
-                raise AssertionError(
-                    f"the bot answered {modal.interaction.label} with type {modal.type}, "
-                    "not a modal"
-                )
-            modal = modal.modal
-        opener = modal.opened_by
-        if member is not opener.member:
-            raise AssertionError(f"only {opener.member.name} sees this modal, not {member.name}")
-        data = {"custom_id": modal.custom_id, "components": modal.submission(values)}
-        record = new_record(
-            self,
-            MODAL_SUBMIT,
-            opener.guild,
-            opener.channel,
-            member,
-            f"submit of modal {modal.title!r}",
-            data,
-            source=opener.source,
-        )
-        return await self._run(record)
-
-    def _clickable(self, message: Message | Reply, member: Member) -> Message:
-        if isinstance(message, Reply):
-            if message.message is None:
-                raise AssertionError(f"{message.interaction.label} produced no message to click on")
-            message = message.message
-        if message.deleted:
-            raise AssertionError(f"message {message.id} was deleted")
-        if message.ephemeral:
-            owner = message.interaction_metadata and message.interaction_metadata["user"]["id"]
-            if owner != str(member.id):
-                raise AssertionError(
-                    f"message {message.id} is ephemeral; only its recipient can use it"
-                )
-        return message
-
-    async def _run(self, record: InteractionRecord, *, settle: bool = True) -> Reply:
-        session = await self._live_session(self.interaction_timeout)
-        self.interactions[record.id] = record
-        self.interactions_by_token[record.token] = record
-        self._open_records.append(record)
-        try:
-            record.created = self.now()
-            session.dispatch("INTERACTION_CREATE", record.payload)
-            await self._await_answer(record)
-            if settle:
-                await self._settle(record.created + self.interaction_timeout)
-        finally:
-            self._open_records.remove(record)
-        return Reply.of(record)
-
-    async def _live_session(self, within: float) -> Session:
-        found = await self.wait_for(self.gateway.live_session, within, "a connected bot")
-        return found
-
-    async def _await_answer(self, record: InteractionRecord) -> None:
-        give_up = record.created + self.interaction_timeout
-        deadline = record.created + self.response_deadline
-        while record.response_type is None:
-            now = self.now()
-            if record.late is not None:
-                raise InteractionFailed(
-                    f"{record.label}: the bot answered after {record.late:.2f}s; Discord allows "
-                    f"{self.response_deadline:g}s and rejected it"
-                )
-            if record.rejected and now > deadline:
-                raise InteractionFailed(
-                    f"{record.label}: Discord rejected the answer: {record.rejected}"
-                )
-            if now >= give_up:
-                raise InteractionFailed(
-                    f"{record.label}: no answer from the bot within {self.interaction_timeout:g}s"
-                )
-            await self._wait_change(min(deadline if now < deadline else give_up, give_up) - now)
-        while record.deferred:
-            now = self.now()
-            if now >= give_up:
-                raise InteractionFailed(
-                    f"{record.label}: deferred, but no followup or edit within "
-                    f"{self.interaction_timeout:g}s"
-                )
-            await self._wait_change(give_up - now)
-
-    async def _settle(self, give_up: float) -> None:
-        """Wait until the bot's handlers are done and it has made no request for `settle_time`."""
-        while True:
-            now = self.now()
-            quiet = now - self._last_activity
-            idle = self._in_flight == 0 and not _handlers_running()
-            if (idle and quiet >= self.settle_time) or now >= give_up:
-                return
-            await asyncio.sleep(max(self.settle_time - quiet, 0.005))
-
     # Waiting
 
     def changed(self) -> None:
@@ -603,7 +249,7 @@ class LoopbackDiscord:
             await asyncio.wait_for(event.wait(), max(within, 0.001))
 
     async def wait_for(
-        self, predicate: Callable[[], _T], within: float = 5.0, what: str = "condition"
+        self, predicate: Callable[[], _T | None], within: float = 5.0, what: str = "condition"
     ) -> _T:
         """Wait until `predicate()` returns something truthy; checked whenever the bot acts."""
         give_up = self.now() + within
@@ -723,40 +369,3 @@ class LoopbackDiscord:
         process = await BotProcess.start(self, module, *args, env=env, cwd=cwd)
         self._processes.append(process)
         return process
-
-
-# The names discord.py gives the tasks that run interaction handlers. For a client running in this
-# event loop they say exactly when its handler is done; a bot in another process falls back on
-# the quiet period alone.
-_HANDLER_TASKS = (
-    "CommandTree-invoker",
-    "discord-ui-view-dispatch-",
-    "discord-ui-modal-dispatch-",
-    "discord-ui-dynamic-item-",
-    "discord.py: interaction",
-)
-
-
-def _handlers_running() -> bool:
-    return any(
-        task.get_name().startswith(_HANDLER_TASKS) and not task.done()
-        for task in asyncio.all_tasks()
-    )
-
-
-def _embeds(embeds: Any) -> list[JSON]:
-    return [{"type": "rich", **embed} for embed in embeds or []]
-
-
-def _numbered(components: Any) -> list[JSON]:
-    """Discord gives every component a numeric id when the bot does not."""
-    copied: list[JSON] = copy.deepcopy(list(components or []))
-    used = {c["id"] for c in walk_components(copied) if isinstance(c.get("id"), int)}
-    next_id = 1
-    for component in walk_components(copied):
-        if not isinstance(component.get("id"), int):
-            while next_id in used:
-                next_id += 1
-            component["id"] = next_id
-            used.add(next_id)
-    return copied
