@@ -89,6 +89,16 @@ async def publish(loopback: LoopbackDiscord, server: Server, fields: dict[str, s
     return done
 
 
+async def queue_settled(bot: ReviewBot, guild: Guild) -> None:
+    """Wait until the bot has recorded every delivery (it records just after Discord answers)."""
+    for _ in range(200):
+        status = await bot.store.queue_status(guild.id)
+        if not status.waiting and not status.blocked:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"the queue did not settle: {status}")
+
+
 def posts(loopback: LoopbackDiscord, channel: Channel) -> list[Message]:
     return [m for m in loopback.channel_messages(channel) if m.embeds]
 
@@ -404,6 +414,7 @@ async def test_missing_permission_blocks_with_the_reason_until_it_is_fixed(
     server.reviews.remove_overwrite(server.guild.bot_role)  # CHANNEL_UPDATE reaches the bot
     [post] = await wait_posts(loopback, server.reviews, 1)
     assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+    await queue_settled(bot, server.guild)
     status = await loopback.slash(server.guild, server.admin, "review status")
     assert "Blocked" not in str(status.embed) and "Last delivered" in str(status.embed)
 

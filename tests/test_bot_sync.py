@@ -73,3 +73,23 @@ async def test_a_refused_token_is_one_clear_line(
     assert "Discord refused DISCORD_TOKEN: copy the bot token again into .env." in output
     assert wrong not in output
     assert "Traceback" not in output
+
+
+async def test_ctrl_c_closes_the_gateway_and_exits_cleanly(
+    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+) -> None:
+    loopback.token = realistic_token()
+    process = await BotProcess.start(
+        loopback, "reviewbot", "run", env={"REVIEWBOT_DB": str(tmp_path / "db.sqlite3")}
+    )
+    try:
+        await loopback.wait_for_ready_clients(1, within=20)
+        assert await process.interrupt() == 0
+        output = process.output()
+    finally:
+        await process.kill()
+        process.remove_log()
+    assert "Received SIGINT: closing the gateway and the database." in output
+    assert "Stopped cleanly." in output and "Traceback" not in output
+    assert "New database: loaded the sample catalogue" in output
+    assert loopback.global_commands == []  # an ordinary start never syncs commands

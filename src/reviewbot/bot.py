@@ -7,6 +7,7 @@ import logging
 import signal
 import time
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -24,6 +25,8 @@ from .store import ReviewStore
 from .views import COMPONENTS as READING_COMPONENTS
 
 log = logging.getLogger(__name__)
+
+DRAFTS_KEPT = timedelta(days=30)
 
 # What the invite link asks for, and nothing more: read the channel, post and edit embeds.
 PERMISSIONS = discord.Permissions(
@@ -50,6 +53,9 @@ class ReviewBot(discord.Client):
 
     async def setup_hook(self) -> None:
         assert self.application_id is not None
+        pruned = await self.store.prune_drafts(DRAFTS_KEPT)
+        if pruned:
+            log.info("Forgot %d review draft(s) untouched for %d days", pruned, DRAFTS_KEPT.days)
         self.outbox.start()
         log.info("Invite link: %s", invite_url(self.application_id))
         if self.settings.dev_guild is not None:

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -788,9 +788,9 @@ class ReviewStore:
         """
         rows = await self._db.execute_fetchall(
             f"""SELECT {_OUTBOX} FROM outbox o
-            WHERE o.id IN (SELECT min(id) FROM outbox WHERE state IN ('waiting', 'blocked')
-                           GROUP BY guild_id)
-              AND o.state = 'waiting' AND o.not_before <= :now
+            WHERE o.state = 'waiting' AND o.not_before <= :now
+              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.guild_id = o.guild_id
+                              AND e.id < o.id AND e.state IN ('waiting', 'blocked'))
             ORDER BY o.id LIMIT :limit""",
             {"now": _now(), "limit": limit},
         )
@@ -951,6 +951,14 @@ class ReviewStore:
                 id=draft_id,
             )
         return None
+
+    async def prune_drafts(self, older_than: timedelta) -> int:
+        """Forget forms started but never published or cancelled."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM drafts WHERE updated_at < ?", (to_db_time(utc_now() - older_than),)
+            )
+            return cursor.rowcount
 
     async def discard_draft(self, draft_id: int) -> None:
         async with self._transaction() as db:

@@ -270,7 +270,7 @@ class HitsPageButton(
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         saved = await interaction.client.store.saved_search(self.search_id, interaction.guild_id)
         if saved is None:
-            raise UserError("These results are from another server. Run `/review search` here.")
+            raise UserError("These results are not available here. Run `/review search` again.")
         reply = await search_reply(interaction, saved, self.page)
         await interaction.response.edit_message(**reply.send_kwargs())
 

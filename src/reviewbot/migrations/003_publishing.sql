@@ -43,5 +43,7 @@ CREATE TABLE outbox (
     created_at TEXT    NOT NULL,
     done_at    TEXT
 );
-CREATE INDEX outbox_due ON outbox (state, not_before, id);
-CREATE INDEX outbox_guild ON outbox (guild_id, state, id);
+-- Done rows pile up over the years; these indexes keep the worker's polls to the open rows.
+CREATE INDEX outbox_open ON outbox (guild_id, id) WHERE state IN ('waiting', 'blocked');
+CREATE INDEX outbox_retry ON outbox (not_before) WHERE state = 'waiting';
+CREATE INDEX outbox_history ON outbox (guild_id, state, done_at);
