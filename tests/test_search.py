@@ -35,15 +35,21 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
     await store.add(make_review("Nightcrawler", day=3, body="nocturnal"))
     await store.add(make_review("A Quiet Night In", day=4, body="cosy"))
     await store.add(make_review("Knight Rider", day=5, body="a car that talks"))
-    await store.add(make_review("Daybreak", day=6, body="the night was long"))
+    await store.add(make_review("Daybreak", day=6, body="the long nigth was over"))
     assert await titles(store, "night") == [
         "Night",  # exact
         "Nightcrawler",  # prefix (shortest first)
         "Night Train to Lisbon",
         "A Quiet Night In",  # a title word
-        "Knight Rider",  # a title word one letter away
+    ]
+    # A title matched exactly or by its start ends the search; a misspelling goes further.
+    assert await titles(store, "nigth") == [
+        "Night",  # one letter swapped, and nothing else in the title
+        "A Quiet Night In",
+        "Night Train to Lisbon",
         "Daybreak",  # only the review text
     ]
+    assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
 
 async def test_typos_find_their_titles(sample: ReviewStore) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from .review import TITLE_MAX, normalise
 
@@ -117,23 +118,24 @@ def plan_search(typed: str) -> SearchPlan:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One row a tier found, with what ranking needs."""
+    """One row a tier found, with what ranking needs; `row` is the store's, passed through."""
 
     tier: Tier
     id: int
     title_norm: str
     published_at: str
     score: float = 0.0  # bm25 for body hits (lower is better)
+    row: tuple[Any, ...] = ()
 
 
-def rank(plan: SearchPlan, candidates: Iterable[Candidate], limit: int) -> list[int]:
-    """Order hits tier by tier, each review once, at its best tier; returns review ids."""
+def rank(plan: SearchPlan, candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+    """Order hits tier by tier, each review once, at its best tier."""
     best: dict[int, Candidate] = {}
     for c in candidates:
         if c.id not in best or c.tier < best[c.id].tier:
             best[c.id] = c
     newest_first = sorted(best.values(), key=lambda c: (c.published_at, c.id), reverse=True)
-    return [c.id for c in sorted(newest_first, key=lambda c: _sort_key(plan, c))][:limit]
+    return sorted(newest_first, key=lambda c: _sort_key(plan, c))[:limit]
 
 
 def _sort_key(plan: SearchPlan, c: Candidate) -> tuple[int, float, str]:

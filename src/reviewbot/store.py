@@ -30,7 +30,7 @@ from .review import (
     normalise,
     utc_now,
 )
-from .search import Candidate, SearchPlan, Tier, plan_search, rank, title_term_variants
+from .search import Candidate, Tier, plan_search, rank, title_term_variants
 
 log = logging.getLogger(__name__)
 
@@ -191,33 +191,50 @@ ORDER BY d.key LIMIT 1
 """
 
 # Search tiers that need nothing but the typed text: exact title, title prefix, every word.
+# Each hit row: tier, id, title_norm, published_at, score, then what a summary needs.
+_HIT = "r.id, r.title_norm, r.published_at, {score}, " + _SUMMARY.replace("r.id, ", "", 1)
 _TITLE_TIERS = f"""
-SELECT 0, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+SELECT 0, {_HIT.format(score="0.0")} FROM reviews r
 WHERE r.guild_id IN (0, :guild) AND r.title_norm = :text AND {_FILTERS}
 UNION ALL
-SELECT * FROM (SELECT 1, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+SELECT * FROM (SELECT 1, {_HIT.format(score="0.0")} FROM reviews r
     WHERE r.guild_id = 0 AND r.title_norm > :text AND r.title_norm < :prefix_end AND {_FILTERS}
     ORDER BY r.title_norm LIMIT :limit)
 UNION ALL
-SELECT * FROM (SELECT 1, r.id, r.title_norm, r.published_at, 0.0 FROM reviews r
+SELECT * FROM (SELECT 1, {_HIT.format(score="0.0")} FROM reviews r
     WHERE r.guild_id = :guild AND r.title_norm > :text AND r.title_norm < :prefix_end
       AND {_FILTERS}
     ORDER BY r.title_norm LIMIT :limit)
 UNION ALL
-SELECT * FROM (SELECT 2, r.id, r.title_norm, r.published_at, 0.0
+SELECT * FROM (SELECT 2, {_HIT.format(score="0.0")}
     FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    WHERE title_fts MATCH :title_match AND {_VISIBLE} AND {_FILTERS}
+    -- A title of several words typed in full needs no word matches ('""' matches nothing, at
+    -- no cost); a one-word title still lists the titles that contain that word.
+    WHERE title_fts MATCH (SELECT CASE WHEN :word_count > 1 AND EXISTS (SELECT 1 FROM reviews x
+                                WHERE x.guild_id IN (0, :guild) AND x.title_norm = :text)
+                               THEN '""' ELSE :title_match END)
+      AND {_VISIBLE} AND {_FILTERS}
     ORDER BY f.rowid DESC LIMIT :many)
 """
 
-# Typo tier: the query words' one-letter deletions find title words in the variant index; the
-# full-text query is assembled in SQL from those words (already tokens: quoting is enough).
-# Search needs a spelling for every word (AND); "did you mean" takes any word (OR).
+# Typo tier: each query word is widened to the title words its one-letter deletions reach in
+# the variant index; a word that is a title word somewhere stays as it is while another word
+# is unknown (that one is the typo). The full-text query is assembled in SQL from those words
+# (already tokens: quoting is enough). Search needs a spelling for every word; "did you mean"
+# takes any.
 _TYPO_WORDS = """
-WITH wanted(i, variant) AS (
+WITH words(i, word) AS (
+    SELECT key, value FROM json_each(:words)
+), known(i) AS (
+    SELECT w.i FROM words w
+    WHERE EXISTS (SELECT 1 FROM title_term_variants v WHERE v.variant = w.word AND v.term = w.word)
+), wanted(i, variant) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:variants)
 ), spellings(i, term) AS (
     SELECT DISTINCT w.i, v.term FROM wanted w JOIN title_term_variants v ON v.variant = w.variant
+    WHERE w.i NOT IN known OR (SELECT count(*) FROM known) = :word_count
+    UNION
+    SELECT i, word FROM words WHERE i IN known
 ), per_word(alternatives) AS (
     SELECT '(' || group_concat('"' || term || '"', ' OR ') || ')' FROM spellings GROUP BY i
 )
@@ -227,23 +244,24 @@ FROM per_word
 _TYPO_MATCH_ALL = _TYPO_WORDS.format(joiner="AND", enough="count(*) = :word_count")
 # The review text tier, after it: bm25 is computed for the fetched rows only.
 _LATER_TIERS = f"""
-SELECT * FROM (SELECT 3, r.id, r.title_norm, r.published_at, 0.0
+SELECT * FROM (SELECT 3, {_HIT.format(score="0.0")}
     FROM title_fts f JOIN reviews r ON r.id = f.rowid
     WHERE title_fts MATCH ({_TYPO_MATCH_ALL}) AND {_VISIBLE} AND {_FILTERS}
     ORDER BY f.rowid DESC LIMIT :many)
 UNION ALL
-SELECT * FROM (SELECT 4, r.id, r.title_norm, r.published_at, bm25(body_fts)
+SELECT * FROM (SELECT 4, {_HIT.format(score="bm25(body_fts)")}
     FROM body_fts JOIN reviews r ON r.id = body_fts.rowid
     WHERE body_fts MATCH :body_match AND {_VISIBLE} AND {_FILTERS}
     ORDER BY body_fts.rowid DESC LIMIT :many)
 """
 _SUGGEST = f"""
-SELECT 3, r.id, r.title_norm, r.published_at, 0.0
+SELECT 3, {_HIT.format(score="0.0")}
 FROM title_fts f JOIN reviews r ON r.id = f.rowid
 WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR", enough="count(*) > 0")}) AND {_VISIBLE}
 ORDER BY f.rowid DESC LIMIT :many
 """
-CANDIDATES_PER_TIER = 200  # full-text tiers fetch this many before ranking; never a full scan
+# Full-text tiers fetch this many per result wanted (at most 200) before ranking them.
+CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
 
 
 # A published review that changes gets its message edited; one that is deleted, removed.
@@ -431,7 +449,10 @@ class ReviewStore:
     async def random(
         self, guild_id: int | None, category: Category | None = None
     ) -> ReviewContext | None:
-        rows = await self._db.execute_fetchall("SELECT min(id), max(id) FROM reviews")
+        # Two subqueries: SQLite answers a lone min() or max() from the index's ends, not both.
+        rows = await self._db.execute_fetchall(
+            "SELECT (SELECT min(id) FROM reviews), (SELECT max(id) FROM reviews)"
+        )
         low, high = next(iter(rows))
         if low is None:
             return None
@@ -536,7 +557,11 @@ class ReviewStore:
         min_rating: Rating | None = None,
         include_body: bool = True,
     ) -> list[ReviewSummary]:
-        """Reviews visible to `guild_id` best first: exact, prefix, words, typos, then text."""
+        """Reviews visible to `guild_id` best first: exact, prefix, words, typos, then text.
+
+        The title tiers answer in one round trip; typos and review text are searched (in a
+        second) only when no title matches.
+        """
         plan = plan_search(text)
         if not plan.searchable or limit <= 0:
             return []
@@ -548,35 +573,41 @@ class ReviewStore:
             "category": category.value if category else None,
             "min_rating": min_rating.halves if min_rating else 0,
             "limit": limit,
-            "many": CANDIDATES_PER_TIER,
+            "many": min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT),
+            "word_count": len(plan.words),
         }
         found = await self._fetch(_TITLE_TIERS, params)
-        if len({c.id for c in found}) < limit and plan.words:
-            found += await self._later_tiers(plan, params, include_body)
-        return await self.summaries(rank(plan, found, limit))
-
-    async def _later_tiers(
-        self, plan: SearchPlan, params: dict[str, Any], include_body: bool
-    ) -> list[Candidate]:
-        params |= {
-            "variants": plan.typo_variants,
-            "word_count": len(plan.words),
-            "body_match": plan.body_match if include_body else '""',
-        }
-        return await self._fetch(_LATER_TIERS, params)
+        if plan.words and not found:
+            params |= {
+                "words": json.dumps(plan.words, ensure_ascii=False),
+                "variants": plan.typo_variants,
+                "body_match": plan.body_match if include_body else '""',
+            }
+            found += await self._fetch(_LATER_TIERS, params)
+        return [_summary(c.row) for c in rank(plan, found, limit)]
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
         """Titles close to `text` when a search found nothing: any one word may be misspelt."""
         plan = plan_search(text)
         if not plan.words:
             return []
-        params = {"guild": _scope(guild_id), "variants": plan.typo_variants, "many": 50}
+        params = {
+            "guild": _scope(guild_id),
+            "words": json.dumps(plan.words, ensure_ascii=False),
+            "variants": plan.typo_variants,
+            "word_count": len(plan.words),
+            "many": 50,
+        }
         found = await self._fetch(_SUGGEST, params)
-        return [hit.title for hit in await self.summaries(rank(plan, found, limit))]
+        return [c.row[2] for c in rank(plan, found, limit)]
 
     async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Candidate]:
         rows = await self._db.execute_fetchall(sql, params)
-        return [Candidate(Tier(row[0]), *row[1:]) for row in rows]
+        # Columns: tier, id, title_norm, published_at, score, then the summary's after its id.
+        return [
+            Candidate(Tier(row[0]), row[1], row[2], row[3], row[4], (row[1], *row[5:]))
+            for row in rows
+        ]
 
     # Writing -------------------------------------------------------------------------------
 
