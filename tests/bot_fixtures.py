@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from reviewbot.bot import ReviewBot
@@ -43,12 +42,7 @@ async def running_bot(discord_: LoopbackDiscord, database: Path) -> AsyncIterato
         yield bot
 
 
-@pytest.fixture
-def alpha(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
 @pytest_asyncio.fixture
-async def bot(loopback: LoopbackDiscord, alpha: Guild, sample_db: Path) -> AsyncIterator[ReviewBot]:
+async def bot(loopback: LoopbackDiscord, guild: Guild, sample_db: Path) -> AsyncIterator[ReviewBot]:
     async with running_bot(loopback, sample_db) as running:
         yield running

@@ -39,15 +39,15 @@ class Server:
 
 
 @pytest.fixture
-def server(loopback: LoopbackDiscord, alpha: Guild) -> Server:
-    role = alpha.add_role("Reviewer")
+def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
+    role = guild.add_role("Reviewer")
     return Server(
-        guild=alpha,
-        reviews=alpha.add_text_channel("reviews"),
+        guild=guild,
+        reviews=guild.add_text_channel("reviews"),
         role=role,
-        admin=alpha.add_member("admin", manage_guild=True),
-        reviewer=alpha.add_member("reviewer", roles=[role]),
-        reader=alpha.add_member("reader"),
+        admin=guild.add_member("admin", manage_guild=True),
+        reviewer=guild.add_member("reviewer", roles=[role]),
+        reader=guild.add_member("reader"),
     )
 
 

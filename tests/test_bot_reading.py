@@ -37,9 +37,9 @@ def field(reply: Reply | Message, name: str) -> str:
 
 
 async def test_show_answers_publicly_with_the_review_and_both_buttons(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review show", title="Her")
+    reply = await loopback.slash(guild, guild.add_member("reader"), "review show", title="Her")
     assert reply.type == 4 and not reply.ephemeral
     assert reply.allowed_mentions == {"parse": []}
     embed = reply.embed
@@ -56,19 +56,19 @@ async def test_show_answers_publicly_with_the_review_and_both_buttons(
 
 
 async def test_an_unknown_title_gets_a_private_hint_with_close_titles(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review show", title="godfathr")
+    reply = await loopback.slash(guild, guild.add_member("reader"), "review show", title="godfathr")
     assert reply.ephemeral
     assert reply.content is not None
     assert reply.content.startswith("No review titled “godfathr”. Did you mean “The Godfather”")
 
 
 async def test_previous_and_next_walk_the_whole_catalogue_and_back(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    reply = await loopback.slash(alpha, reader, "review show", title="Close to the Edge")
+    reader = guild.add_member("reader")
+    reply = await loopback.slash(guild, reader, "review show", title="Close to the Edge")
     message = reply.message
     assert message is not None
     assert buttons(message)["◀ Previous"].get("disabled") is True
@@ -89,11 +89,11 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
 
 
 async def test_buttons_keep_working_after_a_restart(
-    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+    loopback: LoopbackDiscord, guild: Guild, sample_db: Any
 ) -> None:
-    reader = alpha.add_member("reader")
+    reader = guild.add_member("reader")
     async with running_bot(loopback, sample_db):
-        reply = await loopback.slash(alpha, reader, "review show", title="Her")
+        reply = await loopback.slash(guild, reader, "review show", title="Her")
     async with running_bot(loopback, sample_db):
         await loopback.click(reply, reader, label="Next ▶")
     assert reply.message is not None and reply.message.embed is not None
@@ -101,10 +101,10 @@ async def test_buttons_keep_working_after_a_restart(
 
 
 async def test_a_long_review_pages_in_place_within_discords_limits(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    reply = await loopback.slash(alpha, reader, "review show", title="The Wire")
+    reader = guild.add_member("reader")
+    reply = await loopback.slash(guild, reader, "review show", title="The Wire")
     message = reply.message
     assert message is not None
     seen = []
@@ -127,9 +127,9 @@ async def test_a_long_review_pages_in_place_within_discords_limits(
 
 
 async def test_worst_case_reviews_never_exceed_a_limit(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
+    reader = guild.add_member("reader")
     nasty = [
         make_review("T" * 200, creator="C" * 200, author_name="A" * 100, body="x" * 20_000),
         make_review("Emoji 🎬" * 25, body=("👩‍👩‍👧‍👦🇫🇷 " * 900) + "e\u0301" * 4000),
@@ -138,7 +138,7 @@ async def test_worst_case_reviews_never_exceed_a_limit(
     ]
     for review in nasty:
         stored = await bot.store.add(review)
-        reply = await loopback.slash(alpha, reader, "review show", title=f"review:{stored.id}")
+        reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
         message = reply.message
         assert message is not None
         while not buttons(message).get("Page ›", {"disabled": True}).get("disabled"):
@@ -147,64 +147,64 @@ async def test_worst_case_reviews_never_exceed_a_limit(
 
 
 async def test_a_whole_review_spoiler_is_behind_bars(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reply = await loopback.slash(
-        alpha, alpha.add_member("reader"), "review show", title="The Sixth Sense"
+        guild, guild.add_member("reader"), "review show", title="The Sixth Sense"
     )
     description = reply.embed["description"]  # type: ignore[index]
     assert description.startswith("||") and description.endswith("||")
 
 
 async def test_inline_spoilers_are_kept(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reply = await loopback.slash(
-        alpha, alpha.add_member("reader"), "review show", title="outer wilds"
+        guild, guild.add_member("reader"), "review show", title="outer wilds"
     )
     assert reply.embed["description"].count("||") >= 8  # type: ignore[index]
 
 
-async def test_latest_and_random(loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot) -> None:
-    reader = alpha.add_member("reader")
-    latest = await loopback.slash(alpha, reader, "review latest")
+async def test_latest_and_random(loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot) -> None:
+    reader = guild.add_member("reader")
+    latest = await loopback.slash(guild, reader, "review latest")
     assert latest.embed["title"] == "Fleabag"  # type: ignore[index]
     assert buttons(latest)["Next ▶"].get("disabled") is True
     for _ in range(5):
-        game = await loopback.slash(alpha, reader, "review random", category="game")
+        game = await loopback.slash(guild, reader, "review random", category="game")
         assert field(game, "Category").endswith("Game")
-    picked = await loopback.slash(alpha, reader, "review random")
+    picked = await loopback.slash(guild, reader, "review random")
     assert not picked.ephemeral and picked.embed is not None
 
 
 async def test_random_in_an_empty_category_says_so_privately(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async for review in bot.store.iter_reviews():
         if review.category.value == "book":
             await bot.store.delete(review.id)  # type: ignore[arg-type]
     reply = await loopback.slash(
-        alpha, alpha.add_member("reader"), "review random", category="book"
+        guild, guild.add_member("reader"), "review random", category="book"
     )
     assert reply.ephemeral and reply.content == "There are no book reviews here yet."
 
 
 async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    empty = await loopback.autocomplete(alpha, reader, "review show", "title", "")
+    reader = guild.add_member("reader")
+    empty = await loopback.autocomplete(guild, reader, "review show", "title", "")
     assert 0 < len(empty) <= 25
     assert empty[0]["name"].startswith("Fleabag")
-    typo = await loopback.autocomplete(alpha, reader, "review show", "title", "teh godfater")
+    typo = await loopback.autocomplete(guild, reader, "review show", "title", "teh godfater")
     assert typo[0]["name"].startswith("The Godfather")
-    solaris = await loopback.autocomplete(alpha, reader, "review show", "title", "solaris")
+    solaris = await loopback.autocomplete(guild, reader, "review show", "title", "solaris")
     assert {c["name"] for c in solaris[:2]} == {
         "Solaris — Andrei Tarkovsky (2011)",
         "Solaris — Stanisław Lem (2010)",
     }
     lem = next(c for c in solaris if "Lem" in c["name"])
-    shown = await loopback.slash(alpha, reader, "review show", title=lem["value"])
+    shown = await loopback.slash(guild, reader, "review show", title=lem["value"])
     assert "Stanisław Lem" in str(shown.embed["fields"])  # type: ignore[index]
 
 
@@ -213,20 +213,20 @@ async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
     ['"', '"AND" (NOT) *', "NEAR(", "x" * 100, "🎬" * 50, "\u200b\u200d", "))", "*" * 99],
 )
 async def test_autocomplete_with_hostile_text_stays_within_limits(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot, typed: str
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, typed: str
 ) -> None:
     choices = await loopback.autocomplete(
-        alpha, alpha.add_member("r"), "review show", "title", typed
+        guild, guild.add_member("r"), "review show", "title", typed
     )
     assert len(choices) <= 25
     assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
 
 
 async def test_search_lists_ranked_hits_and_the_menu_opens_one(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    reply = await loopback.slash(alpha, reader, "review search", query="godfather")
+    reader = guild.add_member("reader")
+    reply = await loopback.slash(guild, reader, "review search", query="godfather")
     assert not reply.ephemeral
     description = reply.embed["description"]  # type: ignore[index]
     assert description.index("The Godfather") < description.index("Part II")
@@ -241,23 +241,23 @@ async def test_search_lists_ranked_hits_and_the_menu_opens_one(
 
 
 async def test_search_filters_and_hostile_queries(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    books = await loopback.slash(alpha, reader, "review search", query="solaris", category="book")
+    reader = guild.add_member("reader")
+    books = await loopback.slash(guild, reader, "review search", query="solaris", category="book")
     assert "Lem" in books.embed["description"] and "Tarkovsky" not in books.embed["description"]  # type: ignore[index]
-    best = await loopback.slash(alpha, reader, "review search", query="the", min_rating=10)
+    best = await loopback.slash(guild, reader, "review search", query="the", min_rating=10)
     assert "Cats" not in best.embed["description"]  # type: ignore[index]
     for query in ['"AND" (NOT) *', "NEAR(x)", "!!!", "title:her"]:
-        reply = await loopback.slash(alpha, reader, "review search", query=query)
+        reply = await loopback.slash(guild, reader, "review search", query=query)
         assert reply.ephemeral or reply.embed is not None
 
 
 async def test_a_search_with_no_hits_suggests_titles_privately(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reply = await loopback.slash(
-        alpha, alpha.add_member("reader"), "review search", query="godfxther qqqq"
+        guild, guild.add_member("reader"), "review search", query="godfxther qqqq"
     )
     assert reply.ephemeral
     assert (
@@ -267,13 +267,13 @@ async def test_a_search_with_no_hits_suggests_titles_privately(
 
 
 async def test_many_results_page_and_survive_a_restart(
-    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+    loopback: LoopbackDiscord, guild: Guild, sample_db: Any
 ) -> None:
-    reader = alpha.add_member("reader")
+    reader = guild.add_member("reader")
     async with running_bot(loopback, sample_db) as bot:
         for i in range(23):
             await bot.store.add(make_review(f"Lighthouse {i:02d}", day=i))
-        reply = await loopback.slash(alpha, reader, "review search", query="lighthouse")
+        reply = await loopback.slash(guild, reader, "review search", query="lighthouse")
         assert buttons(reply)["‹ Results"].get("disabled") is True
     async with running_bot(loopback, sample_db):
         await loopback.click(reply, reader, label="Results ›")
@@ -288,10 +288,10 @@ async def test_many_results_page_and_survive_a_restart(
 
 
 async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    reader = alpha.add_member("reader")
-    reply = await loopback.slash(alpha, reader, "review show", title="The Wire")
+    reader = guild.add_member("reader")
+    reply = await loopback.slash(guild, reader, "review show", title="The Wire")
     wire = await bot.store.resolve_title("The Wire", None)
     await bot.store.delete(wire.review.id)  # type: ignore[arg-type]
     answer = await loopback.click(reply, reader, label="Page ›")
@@ -304,15 +304,15 @@ async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
 
 
 async def test_servers_never_see_each_others_reviews(
-    loopback: LoopbackDiscord, alpha: Guild, sample_db: Any
+    loopback: LoopbackDiscord, guild: Guild, sample_db: Any
 ) -> None:
     beta = loopback.add_guild("Beta")
     async with running_bot(loopback, sample_db) as bot:
         secret = await bot.store.add(
-            make_review("Alpha Secret Diary", guild_id=alpha.id, day=99999, body="hush")
+            make_review("Alpha Secret Diary", guild_id=guild.id, day=99999, body="hush")
         )
-        a_reader, b_reader = alpha.add_member("a"), beta.add_member("b")
-        a_latest = await loopback.slash(alpha, a_reader, "review latest")
+        a_reader, b_reader = guild.add_member("a"), beta.add_member("b")
+        a_latest = await loopback.slash(guild, a_reader, "review latest")
         assert a_latest.embed["title"] == "Alpha Secret Diary"  # type: ignore[index]
         assert footer(a_latest).endswith(f"{SAMPLE_SIZE + 1} of {SAMPLE_SIZE + 1}")
 
@@ -330,7 +330,7 @@ async def test_servers_never_see_each_others_reviews(
             assert picked.embed["title"] != "Alpha Secret Diary"  # type: ignore[index]
 
         # A button copied from Alpha's message, pressed in Beta: Beta's neighbour, not Alpha's.
-        a_fleabag = await loopback.slash(alpha, a_reader, "review show", title="Fleabag")
+        a_fleabag = await loopback.slash(guild, a_reader, "review show", title="Fleabag")
         next_id = buttons(a_fleabag)["Next ▶"]["custom_id"]
         b_fleabag = await loopback.slash(beta, b_reader, "review show", title="Fleabag")
         assert buttons(b_fleabag)["Next ▶"]["custom_id"] == next_id
@@ -344,22 +344,22 @@ async def test_servers_never_see_each_others_reviews(
 
 
 async def test_review_text_that_mentions_people_pings_no_one(
-    loopback: LoopbackDiscord, alpha: Guild, bot: ReviewBot
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
-    member = alpha.add_member("reader")
-    role = alpha.add_role("Fans", mentionable=True)
+    member = guild.add_member("reader")
+    role = guild.add_role("Fans", mentionable=True)
     body = f"@everyone @here <@{member.id}> <@!{member.id}> <@&{role.id}> go and see it."
     stored = await bot.store.add(make_review(f"Ping <@&{role.id}> @everyone", body=body))
-    reply = await loopback.slash(alpha, member, "review show", title=f"review:{stored.id}")
+    reply = await loopback.slash(guild, member, "review show", title=f"review:{stored.id}")
     assert reply.allowed_mentions == {"parse": []}
     assert "go and see it" in reply.embed["description"]  # type: ignore[index]
-    missing = await loopback.slash(alpha, member, "review show", title="@everyone <@&1>")
+    missing = await loopback.slash(guild, member, "review show", title="@everyone <@&1>")
     assert missing.ephemeral and missing.allowed_mentions == {"parse": []}
 
 
 async def test_an_unexpected_error_gets_an_apology_and_is_logged(
     loopback: LoopbackDiscord,
-    alpha: Guild,
+    guild: Guild,
     bot: ReviewBot,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -368,7 +368,7 @@ async def test_an_unexpected_error_gets_an_apology_and_is_logged(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(bot.store, "latest", broken)
-    reply = await loopback.slash(alpha, alpha.add_member("reader"), "review latest")
+    reply = await loopback.slash(guild, guild.add_member("reader"), "review latest")
     assert reply.ephemeral and reply.content == APOLOGY
     assert "disk on fire" not in (reply.content or "")
     assert any("disk on fire" in str(r.exc_info) for r in caplog.records if r.exc_info)

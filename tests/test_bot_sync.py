@@ -25,15 +25,15 @@ def names(commands: list[dict]) -> list[str]:  # type: ignore[type-arg]
 
 
 async def test_sync_registers_the_review_group_for_one_server_or_all(
-    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path
 ) -> None:
     loopback.token = realistic_token()
     code, output = await run_to_end(
-        loopback, "sync", "--guild", str(alpha.id), database=tmp_path / "db.sqlite3"
+        loopback, "sync", "--guild", str(guild.id), database=tmp_path / "db.sqlite3"
     )
     assert code == 0, output
-    assert f"Registered 1 command(s) for server {alpha.id}: review" in output
-    [review] = loopback.guild_commands(alpha)
+    assert f"Registered 1 command(s) for server {guild.id}: review" in output
+    [review] = loopback.guild_commands(guild)
     subcommands = {o["name"] for o in review["options"]}
     assert subcommands == {
         "show",
@@ -54,7 +54,7 @@ async def test_sync_registers_the_review_group_for_one_server_or_all(
 
 
 async def test_a_refused_token_is_one_clear_line(
-    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path
 ) -> None:
     wrong = realistic_token().replace("k", "q")
     process = await BotProcess.start(
@@ -76,7 +76,7 @@ async def test_a_refused_token_is_one_clear_line(
 
 
 async def test_ctrl_c_closes_the_gateway_and_exits_cleanly(
-    loopback: LoopbackDiscord, alpha: Guild, tmp_path: Path
+    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path
 ) -> None:
     loopback.token = realistic_token()
     process = await BotProcess.start(

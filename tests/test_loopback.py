@@ -16,16 +16,6 @@ from tests.loopback import (
 from tests.loopback.sample_bot import SampleBot
 
 
-@pytest.fixture
-def guild(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
-@pytest.fixture
-def reader(guild: Guild) -> Member:
-    return guild.add_member("reader")
-
-
 async def test_sync_registers_commands_through_bulk_overwrite(loopback: LoopbackDiscord) -> None:
     async with run_client(loopback, SampleBot()):
         names = {c["name"] for c in loopback.global_commands}

@@ -13,16 +13,6 @@ from tests.loopback.sample_bot import SampleBot
 
 
 @pytest.fixture
-def guild(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
-@pytest.fixture
-def reader(guild: Guild) -> Member:
-    return guild.add_member("reader")
-
-
-@pytest.fixture
 def reviews(guild: Guild) -> Channel:
     return guild.add_text_channel("reviews")
 

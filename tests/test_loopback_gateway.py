@@ -14,11 +14,6 @@ from tests.loopback import Guild, Intent, LoopbackDiscord, Permission, run_clien
 from tests.loopback.sample_bot import SampleBot
 
 
-@pytest.fixture
-def guild(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
 class EagerBot(SampleBot):
     """discord.py waits 5 s before identifying again; a test need not."""
 

@@ -104,16 +104,6 @@ class Layout(discord.ui.LayoutView):
         await interaction.response.send_message("pressed", ephemeral=True)
 
 
-@pytest.fixture
-def guild(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
-@pytest.fixture
-def reader(guild: Guild) -> Member:
-    return guild.add_member("reader")
-
-
 async def test_followups_edits_and_deletions(
     loopback: LoopbackDiscord, guild: Guild, reader: Member
 ) -> None:

@@ -44,16 +44,6 @@ class OneCommandBot(discord.Client):
         await self.tree.sync()
 
 
-@pytest.fixture
-def guild(loopback: LoopbackDiscord) -> Guild:
-    return loopback.add_guild("Alpha")
-
-
-@pytest.fixture
-def reader(guild: Guild) -> Member:
-    return guild.add_member("reader")
-
-
 async def run_go(
     loopback: LoopbackDiscord, guild: Guild, member: Member, handler: Handler, **options: Any
 ) -> tuple[OneCommandBot, Reply]:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from .model import Guild, Member
 from .patch import point_discord_at
 from .server import LoopbackDiscord
 
@@ -26,3 +27,15 @@ async def loopback() -> AsyncIterator[LoopbackDiscord]:
     if discord_.violations:
         listed = "\n".join(f"  {v}" for v in discord_.violations)
         pytest.fail(f"the bot broke Discord's rules:\n{listed}", pytrace=False)
+
+
+@pytest.fixture
+def guild(loopback: LoopbackDiscord) -> Guild:
+    """A server called Alpha, known to the stand-in before any client connects."""
+    return loopback.add_guild("Alpha")
+
+
+@pytest.fixture
+def reader(guild: Guild) -> Member:
+    """A member with no permissions beyond @everyone's."""
+    return guild.add_member("reader")
