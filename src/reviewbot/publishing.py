@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 FORM_ID = re.compile(r"reviewbot:form:(\d+)")
 CONFIRM_WAIT_SECONDS = 2.5  # how long Publish waits for the post, to hand back its link
-DRAFT_FIELDS = ("title", "creator", "rating", "body", "url")
 
 
 # Who may do what ---------------------------------------------------------------------------
@@ -98,52 +97,40 @@ def require_owner(interaction: Interaction, review: Review) -> discord.Member:
 # The form ----------------------------------------------------------------------------------
 
 
+# The form's inputs: custom id (also the draft's field), label, and how the input behaves.
+FORM_INPUTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("title", "Title", {"max_length": TITLE_MAX}),
+    (
+        "creator",
+        "Creator (director, artist, author…)",
+        {"required": False, "max_length": CREATOR_MAX},
+    ),
+    ("rating", "Rating", {"placeholder": "4, 4.5, 4/5, 9/10 or ★★★★½", "max_length": 20}),
+    (
+        "body",
+        "Review",
+        {"style": discord.TextStyle.paragraph, "max_length": TEXT_INPUT_VALUE},
+    ),
+    (
+        "url",
+        "Link (optional)",
+        {
+            "required": False,
+            "max_length": min(URL_MAX, TEXT_INPUT_VALUE),
+            "placeholder": "https://…",
+        },
+    ),
+)
+DRAFT_FIELDS = tuple(custom_id for custom_id, _, _ in FORM_INPUTS)
+
+
 def review_form(draft: Draft) -> ui.Modal:
     """The form for a draft, filled with what was typed so far; submitted to `handle_form`."""
     kind = "Edit review" if draft.review_id else f"New {draft.category.value} review"
     modal = ui.Modal(title=truncate(kind, MODAL_TITLE), custom_id=f"reviewbot:form:{draft.id}")
-    modal.add_item(
-        ui.TextInput(
-            label="Title", custom_id="title", default=draft.title or None, max_length=TITLE_MAX
-        )
-    )
-    modal.add_item(
-        ui.TextInput(
-            label="Creator (director, artist, author…)",
-            custom_id="creator",
-            default=draft.creator or None,
-            required=False,
-            max_length=CREATOR_MAX,
-        )
-    )
-    modal.add_item(
-        ui.TextInput(
-            label="Rating",
-            custom_id="rating",
-            default=draft.rating or None,
-            placeholder="4, 4.5, 4/5, 9/10 or ★★★★½",
-            max_length=20,
-        )
-    )
-    modal.add_item(
-        ui.TextInput(
-            label="Review",
-            custom_id="body",
-            default=draft.body or None,
-            style=discord.TextStyle.paragraph,
-            max_length=TEXT_INPUT_VALUE,
-        )
-    )
-    modal.add_item(
-        ui.TextInput(
-            label="Link (optional)",
-            custom_id="url",
-            default=draft.url or None,
-            required=False,
-            max_length=min(URL_MAX, TEXT_INPUT_VALUE),
-            placeholder="https://…",
-        )
-    )
+    for custom_id, label, options in FORM_INPUTS:
+        typed = getattr(draft, custom_id) or None
+        modal.add_item(ui.TextInput(label=label, custom_id=custom_id, default=typed, **options))
     # Not kept by discord.py: the submission is handled by custom id, even after a restart.
     modal.stop()
     return modal
