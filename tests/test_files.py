@@ -14,6 +14,7 @@ from reviewbot.files import FileError, read_review_file
 from reviewbot.review import Category, Rating
 from reviewbot.store import ReviewStore
 
+from .store_fixtures import make_review
 from .test_search import SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,6 +215,54 @@ def test_a_killed_import_leaves_a_sound_database_of_whole_files(tmp_path: Path) 
     for title, body in rows:
         number = int(title.rsplit(" ", 1)[1])
         assert body == f"{paragraph}\n\nEnd of {number}."
+
+
+async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_path: Path) -> None:
+    async with ReviewStore.open(tmp_path / "bulk.db") as store:
+        await store.add(make_review("Already here", body="lighthouse keeper"))
+        report = await import_paths(store, [SAMPLE], bulk=True)
+        assert not report.failures
+        assert [h.title for h in await store.search("teh godfater")][:1] == ["The Godfather"]
+        assert [h.title for h in await store.search("lighthouse keeper")] == ["Already here"]
+        await store.add(make_review("Added after", body="submarine"))  # triggers are back
+        assert [h.title for h in await store.search("submarine")] == ["Added after"]
+        assert await store.integrity_check() == ["ok"]
+
+
+def test_a_killed_bulk_import_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(4000):
+        (folder / f"r{i:05d}.md").write_text(
+            f"---\ntitle: Bulk {i}\nrating: 3\n---\n{'Text for the index. ' * 100}\n"
+        )
+    db = tmp_path / "bulk-killed.db"
+    assert run_cli("import", str(SAMPLE), db=db).returncode == 0
+    before = _count(db)
+    env = {**os.environ, "REVIEWBOT_DB": str(db)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reviewbot", "import", "--bulk", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        wal = Path(f"{db}-wal")
+        # Killed once the load is well under way (its one transaction writing the log).
+        while time.monotonic() < deadline and process.poll() is None:
+            if wal.exists() and wal.stat().st_size > 1_000_000:
+                break
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        raw.execute("INSERT INTO body_fts (body_fts) VALUES ('integrity-check')")
+        triggers = raw.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts_%'")
+        assert triggers.fetchone()[0] >= 8  # the set-aside triggers are all back
+    assert _count(db) == before
 
 
 def _count(db: Path) -> int:

@@ -21,6 +21,7 @@ from .store import ImportResult, ReviewStore
 log = logging.getLogger(__name__)
 
 BATCH_FILES = 500  # files per transaction: a crash loses at most this batch, never part of a file
+BULK_FROM = 10_000  # files from which an import into a store no larger is loaded in one go
 
 
 @dataclass
@@ -48,9 +49,28 @@ async def import_paths(
     paths: Iterable[Path],
     guild_id: int | None = None,
     progress: Progress | None = None,
+    *,
+    bulk: bool | None = None,
 ) -> ImportReport:
-    """Import every review file under `paths`; each file is stored whole or not at all."""
+    """Import every review file under `paths`; each file is stored whole or not at all.
+
+    Files are stored in batches, one transaction each, so an interrupted import keeps the
+    batches already done. A bulk import (`bulk=True`, or by default a load of at least
+    `BULK_FROM` files and at least as many as are stored) is one transaction that rebuilds the
+    full-text indexes at the end: faster, and an interruption leaves the database as it was.
+    """
     files = list(find_review_files(paths))
+    if bulk is None:
+        bulk = len(files) >= max(BULK_FROM, await store.count(guild_id))
+    if bulk:
+        async with store.bulk_load():
+            return await _import_files(store, files, guild_id, progress)
+    return await _import_files(store, files, guild_id, progress)
+
+
+async def _import_files(
+    store: ReviewStore, files: list[Path], guild_id: int | None, progress: Progress | None
+) -> ImportReport:
     report = ImportReport()
     seen: dict[tuple[int | None, str, str], Path] = {}
     batch: list[tuple[Path, list[FileReview]]] = []

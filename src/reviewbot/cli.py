@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.add_argument("--guild", type=_guild_id, help="store them as this server's reviews")
     imp.add_argument(
+        "--bulk",
+        action=argparse.BooleanOptionalAction,
+        help="one transaction, full-text indexes rebuilt at the end (default: for large loads)",
+    )
+    imp.add_argument(
         "--announce",
         action="store_true",
         help="queue newly added reviews to be posted in the server (needs --guild)",
@@ -127,7 +132,9 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
 
 async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
     progress = _ProgressBar() if sys.stderr.isatty() else None
-    report: ImportReport = await import_paths(store, args.paths, args.guild, progress)
+    report: ImportReport = await import_paths(
+        store, args.paths, args.guild, progress, bulk=args.bulk
+    )
     if progress:
         progress.finish()
     for failure in report.failures:

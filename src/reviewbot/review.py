@@ -109,6 +109,8 @@ class Rating:
 
 def normalise(text: str) -> str:
     """Fold case, accents, width and spacing so `AMÉLIE` and `amelie` compare equal."""
+    if text.isascii() and text.isprintable():  # most titles: nothing to decompose or drop
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(
         ch for ch in decomposed if unicodedata.category(ch) not in {"Mn", "Me", "Cf", "Cc"}

@@ -31,8 +31,13 @@ class Tier(IntEnum):
     BODY = 4
 
 
+def title_words(text: str) -> set[str]:
+    """Every word of an already-normalised title, as the full-text tokenizer sees it."""
+    return set(_WORD.findall(text))
+
+
 def words(text: str) -> list[str]:
-    """The words of already-normalised text, as the full-text tokenizer sees them."""
+    """The words of typed (normalised) text worth searching for, in order."""
     return [w[:MAX_WORD_LENGTH] for w in _WORD.findall(text)][:MAX_WORDS]
 
 
@@ -43,9 +48,9 @@ def one_deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def title_term_variants(title_norm: str) -> set[tuple[str, str]]:
-    """(variant, term) rows for the typo index, for every word of a normalised title."""
-    return {(variant, term) for term in words(title_norm) for variant in one_deletions(term)}
+def spelling_rows(terms: Iterable[str]) -> list[tuple[str, str]]:
+    """(variant, term) rows for the typo index, in key order (faster to insert)."""
+    return sorted({(variant, term) for term in terms for variant in one_deletions(term)})
 
 
 def _quoted(word: str) -> str:

@@ -7,8 +7,9 @@ import json
 import logging
 import random
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -30,9 +31,12 @@ from .review import (
     normalise,
     utc_now,
 )
-from .search import Candidate, Tier, plan_search, rank, title_term_variants
+from .search import Candidate, Tier, plan_search, rank, spelling_rows, title_words
 
 log = logging.getLogger(__name__)
+
+# Set while a task runs inside `ReviewStore.bulk_load`, whose transaction its writes join.
+_in_bulk_load: ContextVar[bool] = ContextVar("reviewbot_bulk_load", default=False)
 
 BUSY_TIMEOUT_MS = 5_000
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
@@ -95,13 +99,19 @@ def _review(row: Sequence[Any], body: str) -> Review:
     )
 
 
-def _review_params(review: Review) -> dict[str, Any]:
+Identity = tuple[int | None, str, str]  # scope, normalised title, normalised creator
+
+
+def _review_params(
+    review: Review, identity: Identity | None = None, now: str | None = None
+) -> dict[str, Any]:
+    _, title_norm, creator_norm = identity or review.identity
     return {
         "guild": _scope(review.guild_id),
         "title": review.title,
-        "title_norm": normalise(review.title),
+        "title_norm": title_norm,
         "creator": review.creator,
-        "creator_norm": normalise(review.creator or ""),
+        "creator_norm": creator_norm,
         "category": review.category.value,
         "rating": review.rating.halves,
         "author_name": review.author_name,
@@ -111,7 +121,7 @@ def _review_params(review: Review) -> dict[str, Any]:
         "image_url": review.image_url,
         "spoiler": int(review.spoiler),
         "body": review.body,
-        "updated_at": to_db_time(utc_now()),
+        "updated_at": now or _now(),
     }
 
 
@@ -382,6 +392,7 @@ class ReviewStore:
         self.created = created  # True when this open made a new, empty database
         self._write_lock = asyncio.Lock()
         self._rng = random.SystemRandom()
+        self._indexed_terms: set[str] = set()  # title words whose spellings are stored already
 
     @classmethod
     @asynccontextmanager
@@ -402,6 +413,9 @@ class ReviewStore:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        if _in_bulk_load.get():  # already inside the bulk load's one transaction
+            yield self._db
+            return
         async with self._write_lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -410,6 +424,30 @@ class ReviewStore:
                 await self._db.rollback()
                 raise
             await self._db.commit()
+
+    @asynccontextmanager
+    async def bulk_load(self) -> AsyncIterator[None]:
+        """Load many reviews at once: one transaction, full-text indexes rebuilt at the end.
+
+        Rebuilding the indexes in one pass is faster than keeping them in step review by
+        review once a load is as large as what is already stored. The triggers are set aside
+        inside the transaction, so an interrupted load leaves the database as it was.
+        """
+        async with self._transaction() as db:
+            triggers = await db.execute_fetchall(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%fts%'"
+            )
+            for name, _ in triggers:
+                await db.execute(f'DROP TRIGGER "{name}"')
+            token = _in_bulk_load.set(True)
+            try:
+                yield
+            finally:
+                _in_bulk_load.reset(token)
+            for index in ("title_fts", "body_fts"):
+                await db.execute(f"INSERT INTO {index} ({index}) VALUES ('rebuild')")
+            for _, sql in triggers:
+                await db.execute(sql)
 
     # Reading -------------------------------------------------------------------------------
 
@@ -625,7 +663,7 @@ class ReviewStore:
         review_id = cursor.lastrowid
         assert review_id is not None
         await db.execute(_INSERT_BODY, {**params, "id": review_id})
-        await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+        await self._index_spellings(db, [params["title_norm"]])
         return review.with_id(review_id)
 
     async def update(self, review: Review) -> Review:
@@ -641,7 +679,7 @@ class ReviewStore:
             if cursor.rowcount == 0:
                 raise ReviewNotFoundError(review.title)
             await db.execute(_UPDATE_BODY, params)
-            await db.executemany(_INSERT_VARIANTS, title_term_variants(params["title_norm"]))
+            await self._index_spellings(db, [params["title_norm"]])
             await db.execute(_QUEUE_EDITS, {"ids": json.dumps([review.id]), "now": _now()})
         return review
 
@@ -651,6 +689,13 @@ class ReviewStore:
             await db.execute(_QUEUE_DELETE, {"id": review_id, "now": _now()})
             cursor = await db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             return cursor.rowcount > 0
+
+    async def _index_spellings(self, db: aiosqlite.Connection, titles: Iterable[str]) -> None:
+        """Store the one-letter-deleted spellings of title words not seen before."""
+        fresh = set().union(*map(title_words, titles)) - self._indexed_terms
+        if fresh:
+            await db.executemany(_INSERT_VARIANTS, spelling_rows(fresh))
+            self._indexed_terms |= fresh
 
     async def _identity_id(self, review: Review) -> int | None:
         guild, title, creator = review.identity
@@ -670,19 +715,21 @@ class ReviewStore:
         """
         if not reviews:
             return []
+        identities = [review.identity for review, _ in reviews]  # normalised once
         async with self._transaction() as db:
-            stored = await self._stored_by_identity([r for r, _ in reviews])
+            stored = await self._stored_by_identity(identities)
             rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM reviews")
             next_id = next(iter(rows))[0] + 1
-            added, updated, results = [], [], []
-            variants: set[tuple[str, str]] = set()
-            for review, dated in reviews:
-                old = stored.get(review.identity)
+            added: list[dict[str, Any]] = []
+            updated: list[dict[str, Any]] = []
+            results: list[tuple[ImportResult, Review]] = []
+            now = _now()
+            for (review, dated), identity in zip(reviews, identities, strict=True):
+                old = stored.get(identity)
                 if old is None:
                     review = review.with_id(next_id)
                     next_id += 1
-                    added.append(_review_params(review) | {"id": review.id})
-                    result = ImportResult.ADDED
+                    params, result = added, ImportResult.ADDED
                 else:
                     if not dated:
                         review = replace(review, published_at=old.published_at)
@@ -690,34 +737,30 @@ class ReviewStore:
                     if review == old:
                         results.append((ImportResult.UNCHANGED, review))
                         continue
-                    updated.append(_review_params(review) | {"id": review.id})
-                    result = ImportResult.UPDATED
-                stored[review.identity] = review
-                variants |= title_term_variants(normalise(review.title))
+                    params, result = updated, ImportResult.UPDATED
+                params.append(_review_params(review, identity, now) | {"id": review.id})
+                stored[identity] = review
                 results.append((result, review))
             await db.executemany(_INSERT_REVIEW, added)
             await db.executemany(_INSERT_BODY, added)
             await db.executemany(_UPDATE_REVIEW, updated)
             await db.executemany(_UPDATE_BODY, updated)
-            await db.executemany(_INSERT_VARIANTS, sorted(variants))
+            await self._index_spellings(db, [row["title_norm"] for row in added + updated])
             edited = json.dumps([row["id"] for row in updated])
             await db.execute(_QUEUE_EDITS, {"ids": edited, "now": _now()})
         return results
 
-    async def _stored_by_identity(
-        self, reviews: Sequence[Review]
-    ) -> dict[tuple[int | None, str, str], Review]:
-        keys = json.dumps([[_scope(g), t, c] for g, t, c in (r.identity for r in reviews)])
+    async def _stored_by_identity(self, identities: Sequence[Identity]) -> dict[Identity, Review]:
+        keys = json.dumps([[_scope(g), t, c] for g, t, c in identities], ensure_ascii=False)
         rows = await self._db.execute_fetchall(
-            f"""SELECT {_REVIEW}, b.body FROM json_each(:keys) k
+            f"""SELECT {_REVIEW}, b.body, r.title_norm, r.creator_norm FROM json_each(:keys) k
             JOIN reviews r ON r.guild_id = json_extract(k.value, '$[0]')
                 AND r.title_norm = json_extract(k.value, '$[1]')
                 AND r.creator_norm = json_extract(k.value, '$[2]')
             JOIN review_bodies b ON b.review_id = r.id""",
             {"keys": keys},
         )
-        found = (_review(row, row[12]) for row in rows)
-        return {review.identity: review for review in found}
+        return {(_guild(row[1]), row[13], row[14]): _review(row, row[12]) for row in rows}
 
     async def iter_reviews(
         self, guild_id: int | None = None, batch: int = 500
