@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes (median per query)")
     parser.add_argument("--like-sample", type=int, default=30, help="LIKE queries of each kind")
     parser.add_argument("--fuzzy-sample", type=int, help="difflib queries of each kind")
+    parser.add_argument(
+        "--report-only", action="store_true", help="print the last run's figures again"
+    )
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)  # one phase, inside
     return parser
 
@@ -116,15 +119,18 @@ def main() -> int:
     if args.phase:
         run_one_phase(run)
         return 0
-    build = ensure_database(run)
-    print("Making the query set ...", flush=True)
-    made = asyncio.run(phases.make_queries(run.db, run.n, args.seed, args.queries))
-    run.query_file.write_text(json.dumps(made, indent=1))
     results: dict[str, Any] = {"size": size_label(run.n), "reviews": run.n, "seed": args.seed}
-    results["build"] = build
-    for phase in PHASES[1:]:
-        print(f"Running the {phase} phase ...", flush=True)
-        results[phase] = run.run_phase(phase)
+    if args.report_only:
+        results["build"] = json.loads(run.build_info.read_text())
+        results |= {p: json.loads(run.phase_file(p).read_text()) for p in PHASES[1:]}
+    else:
+        results["build"] = ensure_database(run)
+        print("Making the query set ...", flush=True)
+        made = asyncio.run(phases.make_queries(run.db, run.n, args.seed, args.queries))
+        run.query_file.write_text(json.dumps(made, indent=1))
+        for phase in PHASES[1:]:
+            print(f"Running the {phase} phase ...", flush=True)
+            results[phase] = run.run_phase(phase)
     summary = report.summarise(results, run.queries())
     (OUT / f"results-{results['size']}.json").write_text(json.dumps(summary, indent=1))
     text, markdown = report.render(summary)

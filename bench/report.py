@@ -10,6 +10,7 @@ from measure import Row, Target, latency, markdown_table, text_table
 from queries import KINDS, Query
 
 MB = 1024 * 1024
+SLOWEST = 8
 UNAMBIGUOUS = 10  # a prefix at most this many titles share can be found in a top 10
 
 
@@ -34,10 +35,12 @@ def _figures(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 def search_figures(search: dict[str, Any], sharing: dict[str, int]) -> dict[str, Any]:
     rows = search["queries"]
-    figures = {kind: _figures(group) for kind, group in _by_kind(rows).items()}
+    grouped = _by_kind(rows)
+    figures = {kind: _figures(grouped[kind]) for kind in KINDS if kind in grouped}
     clear = [rows[int(i)] for i, shared in sharing.items() if shared <= UNAMBIGUOUS]
     if clear:
         figures["prefix, ≤10 share it"] = _figures(clear)
+    figures["all"] = _figures(rows)
     return figures
 
 
@@ -86,8 +89,14 @@ def summarise(results: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         "navigation": nav,
         "statements": results["statements"],
         "targets": [t.as_dict() for t in targets],
+        "slowest_queries": _slowest(search["queries"], queries),
         "query_examples": {kind: [q.text for q in queries if q.kind == kind][:3] for kind in KINDS},
     }
+
+
+def _slowest(rows: Sequence[dict[str, Any]], queries: Sequence[Query]) -> list[dict[str, Any]]:
+    ordered = sorted(range(len(rows)), key=lambda i: -rows[i]["ms"])[:SLOWEST]
+    return [{"text": queries[i].text, **rows[i]} for i in ordered]
 
 
 # Tables -------------------------------------------------------------------------------------
@@ -236,6 +245,14 @@ def _verdict(target: dict[str, Any]) -> str:
     return "PASS" if target["pass"] else "MISS"
 
 
+def _slowest_lines(summary: dict[str, Any]) -> list[str]:
+    lines = ["Slowest searches (ms, kind, results, rank of the source, query)"]
+    for row in summary["slowest_queries"]:
+        rank = row["rank"] or "–"
+        lines.append(f"- {row['ms']:.1f}  {row['kind']}  {row['results']}  {rank}  {row['text']!r}")
+    return [*lines, ""]
+
+
 def _plans(summary: dict[str, Any]) -> list[str]:
     lines = ["Query plans of the store's statements (EXPLAIN QUERY PLAN)"]
     flagged = [st for st in summary["statements"]["statements"] if st["scans"]]
@@ -252,8 +269,10 @@ def _plans(summary: dict[str, Any]) -> list[str]:
 def render(summary: dict[str, Any]) -> tuple[str, str]:
     """The figures as text for the terminal and as Markdown for the README."""
     tables = _tables(summary)
-    text = [text_table(*t) for t in tables] + ["\n".join(_plans(summary))]
+    text = [text_table(*t) for t in tables]
+    text += ["\n".join(_slowest_lines(summary)), "\n".join(_plans(summary))]
     header = f"### Catalogue benchmark — {summary['size']} reviews (seed {summary['seed']})\n"
     markdown = [header] + [markdown_table(*t) for t in tables]
+    markdown += ["#### " + "\n".join(_slowest_lines(summary))]
     markdown += ["#### " + "\n".join(_plans(summary)).replace("\n    ", "\n    - ")]
     return "\n".join(text), "\n".join(markdown)
