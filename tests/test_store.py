@@ -34,11 +34,19 @@ async def test_every_earlier_schema_version_migrates_forward_keeping_reviews(
         with sqlite3.connect(path) as raw:
             for number, _, sql in _migrations()[:stop_after]:
                 raw.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        async with ReviewStore.open(path) as store:
-            await store.add(make_review("Her"))
+            # A review stored by that version (every version so far has these columns).
+            raw.execute(
+                "INSERT INTO reviews (id, title, title_norm, rating, published_at, updated_at)"
+                " VALUES (1, 'Old', 'old', 6, '2019-05-05T00:00:00.000000Z', '')"
+            )
+            raw.execute("INSERT INTO review_bodies (review_id, body) VALUES (1, 'From before.')")
         async with ReviewStore.open(path) as store:
             assert store.schema_version == LATEST_SCHEMA
+            await store.add(make_review("Her"))
+            old = await store.context(1, None)
+            assert old is not None and (old.position, old.total) == (1, 2)
             assert [hit.title for hit in await store.search("her")] == ["Her"]
+            assert [hit.title for hit in await store.search("from before")] == ["Old"]
 
 
 async def test_a_database_from_a_newer_reviewbot_is_refused(db_path: Path) -> None:

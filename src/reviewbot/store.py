@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 _in_bulk_load: ContextVar[bool] = ContextVar("reviewbot_bulk_load", default=False)
 
 BUSY_TIMEOUT_MS = 5_000
+CACHE_KIB = 32 * 1024  # SQLite's default page cache is 2 MiB: too small for a large catalogue
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
@@ -166,12 +167,17 @@ SELECT {_REVIEW}, b.body,
             ORDER BY published_at, id LIMIT 1)
     ) ORDER BY published_at, id LIMIT 1) AS next_id,
     (SELECT coalesce(sum(n), 0) FROM review_counts
-        WHERE guild_id IN (0, :guild) AND month < substr(r.published_at, 1, 7))
+        WHERE guild_id IN (0, :guild) AND span = 'month'
+          AND period < substr(r.published_at, 1, 7))
+    + (SELECT coalesce(sum(n), 0) FROM review_counts
+        WHERE guild_id IN (0, :guild) AND span = 'day'
+          AND period >= substr(r.published_at, 1, 7) AND period < substr(r.published_at, 1, 10))
     + (SELECT count(*) FROM reviews x
-        WHERE x.guild_id IN (0, :guild) AND x.published_at >= substr(r.published_at, 1, 7)
+        WHERE x.guild_id IN (0, :guild) AND x.published_at >= substr(r.published_at, 1, 10)
           AND (x.published_at, x.id) < (r.published_at, r.id))
     + 1 AS position,
-    (SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)) AS total,
+    (SELECT coalesce(sum(n), 0) FROM review_counts
+        WHERE guild_id IN (0, :guild) AND span = 'month') AS total,
     p.guild_id, p.channel_id, p.message_id
 FROM reviews r JOIN review_bodies b ON b.review_id = r.id
 LEFT JOIN posts p ON p.review_id = r.id
@@ -406,6 +412,7 @@ class ReviewStore:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             before, version = await _migrate(db)
             yield cls(db, path, version, created=before == 0)
         finally:
@@ -569,7 +576,8 @@ class ReviewStore:
 
     async def count(self, guild_id: int | None = None) -> int:
         rows = await self._db.execute_fetchall(
-            "SELECT coalesce(sum(n), 0) FROM review_counts WHERE guild_id IN (0, :guild)",
+            "SELECT coalesce(sum(n), 0) FROM review_counts"
+            " WHERE guild_id IN (0, :guild) AND span = 'month'",
             {"guild": _scope(guild_id)},
         )
         return int(next(iter(rows))[0])
