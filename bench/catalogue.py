@@ -19,7 +19,9 @@ from typing import Any
 
 import phases
 import report
+import reviewbot
 from queries import Query
+from reviewbot.store import ReviewStore
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
@@ -47,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="database (default bench/out/catalogue-SIZE…)")
     parser.add_argument("--rebuild", action="store_true", help="build even if a database exists")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="reviews per import")
+    parser.add_argument(
+        "--no-bulk",
+        action="store_true",
+        help="build with one transaction per batch instead of inside store.bulk_load()",
+    )
     parser.add_argument("--queries", type=int, default=200, help="queries of each kind")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes (median per query)")
     parser.add_argument("--like-sample", type=int, default=30, help="LIKE queries of each kind")
@@ -88,7 +95,8 @@ def run_one_phase(run: Run) -> None:
     args, n, db = run.args, run.n, run.db
     phase = args.phase
     if phase == "build":
-        result = asyncio.run(phases.build(db, n, args.seed, args.batch))
+        bulk = not args.no_bulk and hasattr(ReviewStore, "bulk_load")
+        result = asyncio.run(phases.build(db, n, args.seed, args.batch, bulk))
     elif phase == "search":
         result = asyncio.run(phases.search(db, run.queries(), args.repeat))
     elif phase == "navigation":
@@ -101,11 +109,27 @@ def run_one_phase(run: Run) -> None:
     run.phase_file(phase).write_text(json.dumps(result, indent=1))
 
 
+def code_version() -> dict[str, Any]:
+    """Which reviewbot is measured: its folder, and its commit when that is a git work tree."""
+    src = Path(reviewbot.__file__).resolve().parent
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(["git", "-C", str(src), *argv], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    return {
+        "path": str(src),
+        "commit": commit or "not a git work tree",
+        "uncommitted_changes": bool(git("status", "--porcelain", "--", ".")) if commit else None,
+    }
+
+
 def ensure_database(run: Run) -> dict[str, Any]:
     if run.args.rebuild or not (run.db.exists() and run.build_info.exists()):
         print(f"Building {run.n:,} reviews into {run.db} ...", flush=True)
         run.build_info.unlink(missing_ok=True)
-        info = run.run_phase("build")
+        info = run.run_phase("build") | {"code": code_version()}
         run.build_info.write_text(json.dumps(info, indent=1))
         return {**info, "reused": False}
     print(f"Reusing {run.db} (--rebuild to build it again)", flush=True)
@@ -120,6 +144,7 @@ def main() -> int:
         run_one_phase(run)
         return 0
     results: dict[str, Any] = {"size": size_label(run.n), "reviews": run.n, "seed": args.seed}
+    results["code"] = code_version()
     if args.report_only:
         results["build"] = json.loads(run.build_info.read_text())
         results |= {p: json.loads(run.phase_file(p).read_text()) for p in PHASES[1:]}

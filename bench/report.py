@@ -78,7 +78,7 @@ def summarise(results: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         Target("search process peak RSS (MB)", search["peak_rss_mb"], 150, False),
     ]
     return {
-        **{k: results[k] for k in ("size", "reviews", "seed")},
+        **{k: results[k] for k in ("size", "reviews", "seed", "code")},
         "build": {**build, "database_mb": size / MB, "bytes_per_review": size / results["reviews"]},
         "search": {k: v for k, v in search.items() if k != "queries"} | {"figures": figures},
         "baselines": {
@@ -121,10 +121,12 @@ def _build_table(s: dict[str, Any]) -> tuple[str, list[str], list[Row]]:
     rows: list[Row] = [
         ["reviews", b["reviews"], ""],
         ["batch (reviews per import_reviews call)", b["batch"], ""],
+        ["mode", b.get("mode", "batch transactions"), ""],
         ["import rate (reviews/s, incl. full-text indexes)", b["import_rate"], "≥ 5,000"],
         ["  first tenth / last tenth (reviews/s)", f"{tenths[0]:,.0f} / {tenths[-1]:,.0f}", ""],
         ["import time (s)", b["import_seconds"], ""],
         ["generating reviews (s, not in the rate)", b["generate_seconds"], ""],
+        ["  of which the bulk index rebuild (s)", b.get("rebuild_seconds", 0.0), ""],
         ["closing: final checkpoint (s)", b["close_seconds"], ""],
         ["build time (s)", b["build_seconds"], ""],
         ["database size (MB, file + wal)", b["database_mb"], ""],
@@ -266,12 +268,23 @@ def _plans(summary: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _code_line(summary: dict[str, Any]) -> str:
+    code = summary.get("code") or {}
+    built = summary["build"].get("code") or {}
+    dirty = " with uncommitted changes" if code.get("uncommitted_changes") else ""
+    line = f"reviewbot measured: {code.get('commit', '?')}{dirty} ({code.get('path', '?')})"
+    if built and built.get("commit") != code.get("commit"):
+        line += f"; database built by {built.get('commit')}"
+    return line
+
+
 def render(summary: dict[str, Any]) -> tuple[str, str]:
     """The figures as text for the terminal and as Markdown for the README."""
     tables = _tables(summary)
-    text = [text_table(*t) for t in tables]
+    text = [_code_line(summary) + "\n", *(text_table(*t) for t in tables)]
     text += ["\n".join(_slowest_lines(summary)), "\n".join(_plans(summary))]
     header = f"### Catalogue benchmark — {summary['size']} reviews (seed {summary['seed']})\n"
+    header += f"\n{_code_line(summary)}\n"
     markdown = [header] + [markdown_table(*t) for t in tables]
     markdown += ["#### " + "\n".join(_slowest_lines(summary))]
     markdown += ["#### " + "\n".join(_plans(summary)).replace("\n    ", "\n    - ")]
