@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from measure import latency, time_sync
 from queries import Query, rank_of_hit
 from reviewbot.review import normalise
@@ -99,17 +97,6 @@ def count_before(db: Path, guild_id: int, places: Sequence[tuple[str, int]]) -> 
             for p in places
         ]
     return latency(times)
-
-
-async def aiosqlite_round_trip(db: Path, samples: int = 2_000) -> dict[str, float]:
-    """The floor under every store call: one awaited aiosqlite call that does nothing."""
-    async with aiosqlite.connect(db) as conn:
-        times = []
-        for _ in range(samples + 100):
-            start = time.perf_counter_ns()
-            await conn.execute_fetchall("SELECT 1")
-            times.append((time.perf_counter_ns() - start) / 1e6)
-    return latency(times[100:])
 
 
 def sqlite3_round_trip(db: Path, samples: int = 2_000) -> dict[str, float]:

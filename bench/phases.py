@@ -8,12 +8,14 @@ import sqlite3
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from statistics import median
 from typing import Any
+
+import aiosqlite
 
 import baselines
 import plans
@@ -24,6 +26,7 @@ from reviewbot.store import ReviewStore
 from synthetic import GUILD_ID, Vocabulary, generate
 
 NAV_SAMPLES = 500
+FLOOR = "aiosqlite SELECT 1"
 STATEMENT_SAMPLES = 30  # queries per kind whose statements are captured, explained and replayed
 
 
@@ -207,17 +210,10 @@ async def navigation(db: Path, n: int, seed: int, repeat: int) -> dict[str, Any]
             "latest": [lambda: store.latest(GUILD_ID)] * 200,
             "random": [lambda: store.random(GUILD_ID)] * 200,
         }
-        figures = {}
-        for name, group in calls.items():
-            for call in group:  # warm-up
-                await call()
-            times: list[list[float]] = [[] for _ in group]
-            for _ in range(repeat):
-                for i, call in enumerate(group):
-                    start = time.perf_counter_ns()
-                    await call()
-                    times[i].append((time.perf_counter_ns() - start) / 1e6)
-            figures[name] = latency([median(t) for t in times])
+        async with aiosqlite.connect(db) as bare:  # the floor, timed alongside
+            calls[FLOOR] = [lambda: bare.execute_fetchall("SELECT 1")] * NAV_SAMPLES
+            figures = await _interleaved(calls, repeat)
+    floor = figures.pop(FLOOR)
     stored = [(at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), i) for at, i in places[:40]]
     return {
         "operations": figures,
@@ -226,10 +222,32 @@ async def navigation(db: Path, n: int, seed: int, repeat: int) -> dict[str, Any]
             "count(*) before (sqlite3)": baselines.count_before(db, GUILD_ID, stored),
         },
         "floor": {
-            "aiosqlite SELECT 1": await baselines.aiosqlite_round_trip(db),
+            FLOOR: floor,
             "sqlite3 SELECT 1": baselines.sqlite3_round_trip(db),
         },
     }
+
+
+async def _interleaved(
+    calls: dict[str, list[Callable[[], Awaitable[Any]]]], repeat: int
+) -> dict[str, dict[str, float]]:
+    """Time the calls round-robin, so a burst of load on the machine hits every kind alike.
+
+    A warm-up pass first; each call's figure is the median of its `repeat` timed runs.
+    """
+    times: dict[str, list[list[float]]] = {
+        name: [[] for _ in group] for name, group in calls.items()
+    }
+    longest = max(len(group) for group in calls.values())
+    for timed in (False, *[True] * repeat):
+        for i in range(longest):
+            for name, group in calls.items():
+                if i < len(group):
+                    start = time.perf_counter_ns()
+                    await group[i]()
+                    if timed:
+                        times[name][i].append((time.perf_counter_ns() - start) / 1e6)
+    return {name: latency([median(t) for t in runs]) for name, runs in times.items()}
 
 
 # Query plans and SQL time -----------------------------------------------------------------
@@ -243,8 +261,9 @@ async def statements(db: Path, queries: Sequence[Query], n: int, seed: int) -> d
     for query in queries:
         if len(by_kind[query.kind]) < STATEMENT_SAMPLES:
             by_kind[query.kind].append(query)
-    async with ReviewStore.open(db) as store:
-        with plans.StatementRecorder() as recorder:
+    with plans.StatementRecorder() as recorder:
+        async with ReviewStore.open(db) as store:
+            recorder.take()
             for kind, group in by_kind.items():
                 for query in group:
                     await store.search(query.text, guild_id=None, limit=25)
@@ -262,15 +281,17 @@ async def statements(db: Path, queries: Sequence[Query], n: int, seed: int) -> d
                 captured["latest"].append(recorder.take())
                 await store.random(GUILD_ID)
                 captured["random"].append(recorder.take())
-    return _explain_and_replay(db, captured)
+    return _explain_and_replay(db, captured, recorder.pragmas)
 
 
 def _explain_and_replay(
-    db: Path, captured: dict[str, list[list[plans.Statement]]]
+    db: Path, captured: dict[str, list[list[plans.Statement]]], pragmas: Sequence[str]
 ) -> dict[str, Any]:
     explained: dict[str, dict[str, Any]] = {}
     sql_time: dict[str, Any] = {}
     with baselines.connect(db) as conn:
+        for pragma in pragmas:  # the store's own page cache settings
+            conn.execute(pragma)
         for call, runs in captured.items():
             for statement in (s for run in runs for s in run):
                 if statement[0] not in explained:
@@ -279,7 +300,11 @@ def _explain_and_replay(
                 **latency([plans.replay_ms(conn, run) for run in runs]),
                 "statements_per_call": median(len(run) for run in runs),
             }
-    return {"statements": list(explained.values()), "sql_time": sql_time}
+    return {
+        "statements": list(explained.values()),
+        "sql_time": sql_time,
+        "replay_pragmas": list(pragmas),
+    }
 
 
 def _explain(conn: sqlite3.Connection, call: str, statement: plans.Statement) -> dict[str, Any]:

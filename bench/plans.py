@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,25 +23,40 @@ _NOT_ALIAS = frozenset({"where", "join", "on", "order", "group", "limit", "union
 Statement = tuple[str, Any]
 
 
+CACHE_PRAGMAS = ("cache_size", "mmap_size", "temp_store")  # what changes a read's speed
+
+
 @dataclass
 class StatementRecorder:
     """Records every statement the store sends through aiosqlite while it is active.
 
     Patches `aiosqlite.Connection.execute_fetchall` (the call the store reads with) for the
-    duration of a `with` block; the statements still run as usual.
+    duration of a `with` block; the statements still run as usual. The store's cache settings
+    (`PRAGMA cache_size = …` and the like, sent with `execute`) are kept apart, so a replay can
+    run with the same page cache.
     """
 
     calls: list[Statement] = field(default_factory=list)
+    pragmas: list[str] = field(default_factory=list)
 
     def __enter__(self) -> StatementRecorder:
-        self._original = original = aiosqlite.Connection.execute_fetchall
-        calls = self.calls
+        self._fetchall = fetchall = aiosqlite.Connection.execute_fetchall
+        self._execute = execute = aiosqlite.Connection.execute
+        calls, pragmas = self.calls, self.pragmas
 
         async def recording(conn: aiosqlite.Connection, sql: str, parameters: Any = None) -> Any:
             calls.append((sql, parameters))
-            return await original(conn, sql, parameters)
+            return await fetchall(conn, sql, parameters)
+
+        async def noting_pragmas(
+            conn: aiosqlite.Connection, sql: str, parameters: Any = None
+        ) -> Any:
+            if sql.lstrip().upper().startswith("PRAGMA") and any(p in sql for p in CACHE_PRAGMAS):
+                pragmas.append(sql)
+            return await execute(conn, sql, parameters)
 
         aiosqlite.Connection.execute_fetchall = recording  # type: ignore[method-assign]
+        aiosqlite.Connection.execute = noting_pragmas  # type: ignore[assignment,method-assign]
         return self
 
     def __exit__(
@@ -49,7 +65,8 @@ class StatementRecorder:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        aiosqlite.Connection.execute_fetchall = self._original  # type: ignore[method-assign]
+        aiosqlite.Connection.execute_fetchall = self._fetchall  # type: ignore[method-assign]
+        aiosqlite.Connection.execute = self._execute  # type: ignore[method-assign]
 
     def take(self) -> list[Statement]:
         taken = list(self.calls)
@@ -95,11 +112,12 @@ def scans(sql: str, plan: Sequence[str]) -> list[str]:
 
 
 def replay_ms(conn: sqlite3.Connection, statements: Sequence[Statement], repeat: int = 3) -> float:
-    """The fastest of `repeat` runs of these statements straight on sqlite3 (no aiosqlite)."""
-    best = float("inf")
-    for _ in range(repeat):
+    """The median of `repeat` runs of these statements straight on sqlite3, after a warm-up."""
+    times = []
+    for timed in (False, *[True] * repeat):
         start = time.perf_counter_ns()
         for sql, params in statements:
             conn.execute(sql, params or ()).fetchall()
-        best = min(best, (time.perf_counter_ns() - start) / 1e6)
-    return best
+        if timed:
+            times.append((time.perf_counter_ns() - start) / 1e6)
+    return statistics.median(times)
