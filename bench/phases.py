@@ -297,7 +297,7 @@ def _explain_and_replay(
                 if statement[0] not in explained:
                     explained[statement[0]] = _explain(conn, call, statement)
             sql_time[call] = {
-                **latency([plans.replay_ms(conn, run) for run in runs]),
+                **latency(plans.replay_round_robin(conn, runs)),
                 "statements_per_call": median(len(run) for run in runs),
             }
     return {

@@ -111,13 +111,23 @@ def scans(sql: str, plan: Sequence[str]) -> list[str]:
     return flagged
 
 
-def replay_ms(conn: sqlite3.Connection, statements: Sequence[Statement], repeat: int = 3) -> float:
-    """The median of `repeat` runs of these statements straight on sqlite3, after a warm-up."""
-    times = []
+def replay_ms(conn: sqlite3.Connection, statements: Sequence[Statement]) -> float:
+    """One run of these statements straight on sqlite3, in milliseconds."""
+    start = time.perf_counter_ns()
+    for sql, params in statements:
+        conn.execute(sql, params or ()).fetchall()
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+def replay_round_robin(
+    conn: sqlite3.Connection, runs: Sequence[Sequence[Statement]], repeat: int = 3
+) -> list[float]:
+    """Each call's statements replayed in turn (as the calls ran, not one call over and over,
+    which would flatter it with hot caches): a warm-up pass, then the median of `repeat`."""
+    times: list[list[float]] = [[] for _ in runs]
     for timed in (False, *[True] * repeat):
-        start = time.perf_counter_ns()
-        for sql, params in statements:
-            conn.execute(sql, params or ()).fetchall()
-        if timed:
-            times.append((time.perf_counter_ns() - start) / 1e6)
-    return statistics.median(times)
+        for i, run in enumerate(runs):
+            ms = replay_ms(conn, run)
+            if timed:
+                times[i].append(ms)
+    return [statistics.median(t) for t in times]
