@@ -200,10 +200,12 @@ _EARLIEST = _NEIGHBOUR.format(op=">", order="ASC")
 
 # Uniform random choice without sorting: draw ids between the smallest and largest, keep the
 # first draw that names a review this server may see (rejection sampling).
+# CROSS JOIN keeps the draws as the outer loop, in order, so LIMIT 1 stops at the first hit
+# without reading every drawn row.
 _RANDOM = f"""
-SELECT r.id FROM json_each(:draws) d JOIN reviews r ON r.id = d.value
+SELECT r.id FROM json_each(:draws) d CROSS JOIN reviews r ON r.id = d.value
 WHERE {_VISIBLE} AND (:category IS NULL OR r.category = :category)
-ORDER BY d.key LIMIT 1
+LIMIT 1
 """
 
 # Search tiers that need nothing but the typed text: exact title, title prefix, every word.
