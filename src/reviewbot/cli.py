@@ -86,15 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.db is not None:
         settings = _with_database(settings, args.db)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s"
-    )
-    if args.command in {"run", "sync"}:
+    if args.command in {"run", "sync"}:  # these set up discord.py's logging themselves
         from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
 
         if args.command == "run":
             return run_bot(settings)
         return sync_commands(settings, args.guild)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+    )
     try:
         return asyncio.run(_catalogue_command(args, settings))
     except KeyboardInterrupt:

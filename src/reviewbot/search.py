@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from .review import TITLE_MAX, normalise
@@ -57,6 +58,7 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+@lru_cache(maxsize=65_536)  # ranking compares the same few words with many titles
 def edit_distance(a: str, b: str, cap: int = 3) -> int:
     """Optimal-string-alignment distance (a swap of neighbours is one edit), capped at `cap`."""
     if abs(len(a) - len(b)) >= cap:

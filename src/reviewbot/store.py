@@ -226,11 +226,17 @@ SELECT * FROM (SELECT 1, {_HIT.format(score="0.0")} FROM reviews r
 UNION ALL
 SELECT * FROM (SELECT 2, {_HIT.format(score="0.0")}
     FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    -- A title of several words typed in full needs no word matches ('""' matches nothing, at
-    -- no cost); a one-word title still lists the titles that contain that word.
-    WHERE title_fts MATCH (SELECT CASE WHEN :word_count > 1 AND EXISTS (SELECT 1 FROM reviews x
-                                WHERE x.guild_id IN (0, :guild) AND x.title_norm = :text)
-                               THEN '""' ELSE :title_match END)
+    -- Word matches are skipped ('""' matches nothing, at no cost) when a title of several
+    -- words was typed in full, or when exact and prefix matches already fill the answer.
+    WHERE title_fts MATCH (SELECT CASE
+        WHEN :word_count > 1 AND EXISTS (SELECT 1 FROM reviews x
+            WHERE x.guild_id IN (0, :guild) AND x.title_norm = :text) THEN '""'
+        WHEN (SELECT count(*) FROM (SELECT 1 FROM reviews x
+            WHERE x.guild_id IN (0, :guild) AND x.title_norm >= :text
+              AND x.title_norm < :prefix_end
+              AND (:category IS NULL OR x.category = :category) AND x.rating >= :min_rating
+            LIMIT :limit)) >= :limit THEN '""'
+        ELSE :title_match END)
       AND {_VISIBLE} AND {_FILTERS}
     ORDER BY f.rowid DESC LIMIT :many)
 """
