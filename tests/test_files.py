@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -187,22 +188,8 @@ def test_a_killed_import_leaves_a_sound_database_of_whole_files(tmp_path: Path) 
             f"---\ntitle: Review number {i}\nrating: 3\n---\n{paragraph}\n\nEnd of {i}.\n"
         )
     db = tmp_path / "killed.db"
-    env = {**os.environ, "REVIEWBOT_DB": str(db)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reviewbot", "import", str(folder)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            if _count(db) >= 500:  # at least one batch committed, more under way
-                break
-            time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
+    # At least one batch committed, more under way.
+    kill_import_when(db, [str(folder)], lambda: _count(db) >= 500)
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         raw.execute("INSERT INTO body_fts (body_fts) VALUES ('integrity-check')")
@@ -239,30 +226,31 @@ def test_a_killed_bulk_import_leaves_the_database_as_it_was(tmp_path: Path) -> N
     db = tmp_path / "bulk-killed.db"
     assert run_cli("import", str(SAMPLE), db=db).returncode == 0
     before = _count(db)
-    env = {**os.environ, "REVIEWBOT_DB": str(db)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reviewbot", "import", "--bulk", str(folder)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        wal = Path(f"{db}-wal")
-        # Killed once the load is well under way (its one transaction writing the log).
-        while time.monotonic() < deadline and process.poll() is None:
-            if wal.exists() and wal.stat().st_size > 1_000_000:
-                break
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
+    wal = Path(f"{db}-wal")
+    # Well under way: its one transaction is writing the log.
+    kill_import_when(db, ["--bulk", str(folder)], lambda: wal.exists() and wal.stat().st_size > 1e6)
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         raw.execute("INSERT INTO body_fts (body_fts) VALUES ('integrity-check')")
         triggers = raw.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts_%'")
         assert triggers.fetchone()[0] >= 8  # the set-aside triggers are all back
     assert _count(db) == before
+
+
+def kill_import_when(db: Path, args: list[str], ready: Callable[[], bool]) -> None:
+    """Run `reviewbot import ARGS` and SIGKILL it as soon as `ready()` (or when it ends)."""
+    env = {**os.environ, "REVIEWBOT_DB": str(db)}
+    command = [sys.executable, "-m", "reviewbot", "import", *args]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None and not ready():
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
 
 
 def _count(db: Path) -> int:
