@@ -56,6 +56,9 @@ class ReviewBot(discord.Client):
         pruned = await self.store.prune_drafts(DRAFTS_KEPT)
         if pruned:
             log.info("Forgot %d review draft(s) untouched for %d days", pruned, DRAFTS_KEPT.days)
+        retried = await self.store.unblock()
+        if retried:
+            log.info("Retrying %d blocked post(s) from before this start", retried)
         self.outbox.start()
         log.info("Invite link: %s", invite_url(self.application_id))
         if self.settings.dev_guild is not None:
@@ -97,14 +100,15 @@ class ReviewBot(discord.Client):
         await self._retry_blocked(after.guild)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self._retry_blocked(guild)
+        if self.is_ready():  # back after an outage; at start-up setup_hook retried them all
+            await self._retry_blocked(guild)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id:
             await self._retry_blocked(after.guild)
 
     async def _retry_blocked(self, guild: discord.Guild) -> None:
-        if await self.store.unblock(guild.id):
+        if not self.is_closed() and await self.store.unblock(guild.id):
             self.outbox.wake()
 
 

@@ -960,13 +960,14 @@ class ReviewStore:
                 (item.id,),
             )
 
-    async def unblock(self, guild_id: int) -> int:
-        """Retry a server's blocked rows now (its settings or permissions changed)."""
+    async def unblock(self, guild_id: int | None = None) -> int:
+        """Retry a server's blocked rows now (its settings or permissions changed); every
+        server's when `guild_id` is None (the bot starts, and things may have changed since)."""
         async with self._transaction() as db:
             cursor = await db.execute(
                 "UPDATE outbox SET state = 'waiting', not_before = ?"
-                " WHERE guild_id = ? AND state = 'blocked'",
-                (_now(), guild_id),
+                " WHERE state = 'blocked' AND (? IS NULL OR guild_id = ?)",
+                (_now(), guild_id, guild_id),
             )
             return cursor.rowcount
 
