@@ -13,7 +13,7 @@ import aiohttp
 import discord
 
 from .review import utc_now
-from .store import OutboxAction, OutboxItem, OutboxState, ReviewStore
+from .store import OutboxAction, OutboxItem, ReviewStore
 from .views import review_reply
 
 if TYPE_CHECKING:
@@ -238,6 +238,3 @@ def _channel_gone(channel_id: int) -> str:
 def _short(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     return text if len(text) <= 200 else text[:199] + "…"
-
-
-__all__ = ["Blocked", "OutboxState", "OutboxWorker", "missing_permissions"]

@@ -590,15 +590,6 @@ class ReviewStore:
         )
         return int(next(iter(rows))[0])
 
-    async def summaries(self, ids: Sequence[int]) -> list[ReviewSummary]:
-        """The reviews with these ids, in the order given (missing ids are left out)."""
-        rows = await self._db.execute_fetchall(
-            f"SELECT {_SUMMARY} FROM json_each(:ids) j JOIN reviews r ON r.id = j.value"
-            " ORDER BY j.key",
-            {"ids": json.dumps(list(ids))},
-        )
-        return [_summary(row) for row in rows]
-
     # Search --------------------------------------------------------------------------------
 
     async def search(
