@@ -1,4 +1,4 @@
-"""The statements a store call runs, captured at aiosqlite, with their query plans and SQL time."""
+"""The statements a store call runs, captured as it reads, with their query plans and SQL time."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from types import TracebackType
 from typing import Any
 
 import aiosqlite
+
+from reviewbot.store import ReviewStore
 
 BASE_TABLES = frozenset(
     {"reviews", "review_bodies", "review_counts", "title_term_variants", "guild_settings"}
@@ -28,12 +30,12 @@ CACHE_PRAGMAS = ("cache_size", "mmap_size", "temp_store")  # what changes a read
 
 @dataclass
 class StatementRecorder:
-    """Records every statement the store sends through aiosqlite while it is active.
+    """Records every statement the store reads with while it is active.
 
-    Patches `aiosqlite.Connection.execute_fetchall` (the call the store reads with) for the
-    duration of a `with` block; the statements still run as usual. The store's cache settings
-    (`PRAGMA cache_size = …` and the like, sent with `execute`) are kept apart, so a replay can
-    run with the same page cache.
+    Patches `aiosqlite.Connection.execute_fetchall` and `ReviewStore._read` (the store's quick
+    reads, run in place) for the duration of a `with` block; the statements still run as usual.
+    The store's cache settings (`PRAGMA cache_size = …` and the like, sent with `execute`) are
+    kept apart, so a replay can run with the same page cache.
     """
 
     calls: list[Statement] = field(default_factory=list)
@@ -42,11 +44,16 @@ class StatementRecorder:
     def __enter__(self) -> StatementRecorder:
         self._fetchall = fetchall = aiosqlite.Connection.execute_fetchall
         self._execute = execute = aiosqlite.Connection.execute
+        self._read = read = ReviewStore._read
         calls, pragmas = self.calls, self.pragmas
 
         async def recording(conn: aiosqlite.Connection, sql: str, parameters: Any = None) -> Any:
             calls.append((sql, parameters))
             return await fetchall(conn, sql, parameters)
+
+        async def recording_read(store: ReviewStore, sql: str, parameters: Any = ()) -> Any:
+            calls.append((sql, parameters))
+            return await read(store, sql, parameters)
 
         async def noting_pragmas(
             conn: aiosqlite.Connection, sql: str, parameters: Any = None
@@ -57,6 +64,7 @@ class StatementRecorder:
 
         aiosqlite.Connection.execute_fetchall = recording  # type: ignore[method-assign]
         aiosqlite.Connection.execute = noting_pragmas  # type: ignore[assignment,method-assign]
+        ReviewStore._read = recording_read  # type: ignore[method-assign]
         return self
 
     def __exit__(
@@ -67,6 +75,7 @@ class StatementRecorder:
     ) -> None:
         aiosqlite.Connection.execute_fetchall = self._fetchall  # type: ignore[method-assign]
         aiosqlite.Connection.execute = self._execute  # type: ignore[method-assign]
+        ReviewStore._read = self._read  # type: ignore[method-assign]
 
     def take(self) -> list[Statement]:
         taken = list(self.calls)

@@ -13,7 +13,7 @@ import pytest
 from reviewbot.catalogue import export_catalogue, import_paths
 from reviewbot.files import FileError, read_review_file
 from reviewbot.review import Category, Rating
-from reviewbot.store import ReviewStore
+from reviewbot.store import ImportResult, ReviewStore
 
 from .store_fixtures import make_review
 from .test_search import SAMPLE
@@ -214,6 +214,13 @@ async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_pat
         await store.add(make_review("Added after", body="submarine"))  # triggers are back
         assert [h.title for h in await store.search("submarine")] == ["Added after"]
         assert await store.integrity_check() == ["ok"]
+        stored = sorted(
+            [r async for r in store.iter_reviews(None)], key=lambda r: (r.published_at, r.id)
+        )
+        assert await store.count() == len(stored) == report.counts[ImportResult.ADDED] + 2
+        for number, review in enumerate(stored, start=1):  # the counts were rebuilt, then kept
+            shown = await store.context(review.id, None)  # type: ignore[arg-type]
+            assert shown is not None and (shown.position, shown.total) == (number, len(stored))
 
 
 def test_a_killed_bulk_import_leaves_the_database_as_it_was(tmp_path: Path) -> None:

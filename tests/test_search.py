@@ -52,6 +52,27 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
     assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
 
+async def test_within_a_tier_closer_titles_then_newer_reviews_come_first(
+    store: ReviewStore,
+) -> None:
+    await store.add(make_review("Solaris", creator="Tarkovsky", day=1))
+    await store.add(make_review("Solaris", creator="Soderbergh", day=9))
+    await store.add(make_review("Solaris Bay", day=3))
+    await store.add(make_review("Solaris Ant", day=2))
+    await store.add(make_review("Solaris Ant", creator="Other", day=5))
+    await store.add(make_review("The Solaris", day=4))
+    hits = await store.search("solaris")
+    assert [(hit.title, hit.creator) for hit in hits] == [
+        ("Solaris", "Soderbergh"),  # exact, newest first
+        ("Solaris", "Tarkovsky"),
+        ("Solaris Ant", "Other"),  # prefix: equal length, then by title, then newest
+        ("Solaris Ant", None),
+        ("Solaris Bay", None),
+        ("The Solaris", None),  # a title word; each review appears once, at its best tier
+    ]
+    assert len({hit.id for hit in await store.search("solaris", limit=3)}) == 3
+
+
 async def test_typos_find_their_titles(sample: ReviewStore) -> None:
     assert (await titles(sample, "teh godfater"))[:2] == ["The Godfather", "The Godfather Part II"]
     assert (await titles(sample, "Solaaris"))[:2] == ["Solaris", "Solaris"]

@@ -1,5 +1,6 @@
 import sqlite3
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -148,10 +149,14 @@ async def test_a_server_sees_the_catalogue_and_its_own_reviews_only(store: Revie
 
 async def test_position_and_total_match_a_plain_count(store: ReviewStore) -> None:
     ids = []
-    for i in range(40):
-        # spread over several months, with collisions, in both scopes
-        review = make_review(f"R{i}", day=(i * 17) % 90, guild_id=None if i % 3 else 7)
+    for i in range(60):
+        # spread over years, months, days and hours, with collisions, in both scopes
+        at = EPOCH + timedelta(hours=(i * 2903) % 40_000, minutes=i % 4)
+        review = make_review(f"R{i}", published_at=at, guild_id=None if i % 3 else 7)
         ids.append((await store.add(review)).id)
+    moved = await store.get(ids[1], 7)
+    assert moved is not None  # a review moved to another year is counted in its new place
+    await store.update(replace(moved, published_at=EPOCH - timedelta(days=400)))
     for gone in ids[::5]:
         await store.delete(gone)  # type: ignore[arg-type]
     visible = []
@@ -256,3 +261,17 @@ async def test_resolve_title_offers_close_titles_when_nothing_matches(store: Rev
         await store.resolve_title("teh godfater", None)
     assert caught.value.suggestions[:2] == ["The Godfather", "The Godfather Part II"]
     assert "No review titled “teh godfater”" in str(caught.value)
+
+
+async def test_reads_see_at_once_what_another_connection_wrote(
+    store: ReviewStore, db_path: Path
+) -> None:
+    assert await store.count() == 0 and await store.search("elsewhere") == []
+    async with ReviewStore.open(db_path) as other:  # as `reviewbot import` beside the bot
+        added = await other.add(make_review("From Elsewhere"))
+        assert (await store.resolve_title("from elsewhere", None)).review.id == added.id
+        assert [hit.title for hit in await store.search("elsewhere")] == ["From Elsewhere"]
+        assert await store.count() == 1
+        await other.delete(added.id)  # type: ignore[arg-type]
+        assert await store.get(added.id) is None  # type: ignore[arg-type]
+        assert await store.count() == 0

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
 
 from .review import TITLE_MAX, normalise
 
@@ -92,17 +91,21 @@ class SearchPlan:
     prefix_end: str  # exclusive upper bound of titles starting with `text`
     title_match: str | None  # every word, the last one also as a prefix while it is being typed
     body_match: str | None
-    typo_variants: str | None  # JSON [[word index, variant], ...]
 
     @property
     def searchable(self) -> bool:
         return bool(self.text)
 
+    def typo_variants(self) -> str:
+        """JSON `[[word index, spelling], ...]`: each word and its one-letter deletions."""
+        pairs = [[i, v] for i, w in enumerate(self.words) for v in sorted(one_deletions(w))]
+        return json.dumps(pairs, ensure_ascii=False)
+
 
 def plan_search(typed: str) -> SearchPlan:
     text = normalise(typed[: TITLE_MAX * 4])[:TITLE_MAX]
     found = words(text)
-    title_match = body_match = typo = None
+    title_match = body_match = None
     if found:
         tokens = [_quoted(w) for w in found]
         last = found[-1]
@@ -111,28 +114,24 @@ def plan_search(typed: str) -> SearchPlan:
             tokens[-1] = f"({tokens[-1]} OR {_quoted(last)}*)"
         title_match = " AND ".join(tokens)
         body_match = " AND ".join(_quoted(w) for w in found)
-        pairs = [[i, v] for i, w in enumerate(found) for v in sorted(one_deletions(w))]
-        typo = json.dumps(pairs, ensure_ascii=False)
     return SearchPlan(
         text=text,
         words=tuple(found),
         prefix_end=text + "\U0010ffff",
         title_match=title_match,
         body_match=body_match,
-        typo_variants=typo,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One row a tier found, with what ranking needs; `row` is the store's, passed through."""
+    """One review a tier found, with what ranking needs."""
 
     tier: Tier
     id: int
     title_norm: str
     published_at: str
-    score: float = 0.0  # bm25 for body hits (lower is better)
-    row: tuple[Any, ...] = ()
+    score: float = 0.0  # body hits: the review's length (shorter is better)
 
 
 def rank(plan: SearchPlan, candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
