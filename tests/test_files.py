@@ -214,6 +214,10 @@ async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_pat
         await store.add(make_review("Added after", body="submarine"))  # triggers are back
         assert [h.title for h in await store.search("submarine")] == ["Added after"]
         assert await store.integrity_check() == ["ok"]
+    with sqlite3.connect(tmp_path / "bulk.db") as raw:  # the bulk settings were put back
+        config = dict(raw.execute("SELECT k, v FROM body_fts_config WHERE k <> 'version'"))
+        assert config == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}
+    async with ReviewStore.open(tmp_path / "bulk.db") as store:
         stored = sorted(
             [r async for r in store.iter_reviews(None)], key=lambda r: (r.published_at, r.id)
         )
