@@ -110,8 +110,8 @@ def plan_search(typed: str) -> SearchPlan:
         tokens = [_quoted(w) for w in found]
         last = found[-1]
         still_typing = typed == typed.rstrip() and len(last) >= PREFIX_MIN_LENGTH
-        if still_typing:
-            tokens[-1] = f"({tokens[-1]} OR {_quoted(last)}*)"
+        if still_typing:  # the word itself or any word it begins
+            tokens[-1] += "*"
         title_match = " AND ".join(tokens)
         body_match = " AND ".join(_quoted(w) for w in found)
     return SearchPlan(

@@ -45,6 +45,9 @@ _FTS_BULK_SETTINGS = (("hashsize", 64 * 1024 * 1024), ("automerge", 16), ("crisi
 _FTS_EVERYDAY_SETTINGS = (("hashsize", 1024 * 1024), ("automerge", 4), ("crisismerge", 16))
 READER_BUSY_TIMEOUT_MS = 1_000
 CACHE_KIB = 32 * 1024  # SQLite's default page cache is 2 MiB: too small for a large catalogue
+# Quick reads (title search, neighbours) are mostly row reads at random places: a larger cache
+# for them made title searches ~10% faster at a million reviews.
+READER_CACHE_KIB = 48 * 1024
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
@@ -70,7 +73,7 @@ def to_db_time(moment: datetime) -> str:
 
 
 def from_db_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z as UTC
 
 
 def _scope(guild_id: int | None) -> int:
@@ -81,14 +84,19 @@ def _guild(stored: int) -> int | None:
     return None if stored == CATALOGUE else stored
 
 
+# Lookups rather than constructors: a search builds up to 25 summaries per keystroke.
+_CATEGORIES = {category.value: category for category in Category}
+_RATINGS = [Rating(halves) for halves in range(11)]
+
+
 def _summary(row: Sequence[Any]) -> ReviewSummary:
     return ReviewSummary(
         id=row[0],
         guild_id=_guild(row[1]),
         title=row[2],
         creator=row[3],
-        category=Category(row[4]),
-        rating=Rating(row[5]),
+        category=_CATEGORIES[row[4]],
+        rating=_RATINGS[row[5]],
         published_at=from_db_time(row[6]),
         spoiler=bool(row[7]),
     )
@@ -100,8 +108,8 @@ def _review(row: Sequence[Any], body: str) -> Review:
         guild_id=_guild(row[1]),
         title=row[2],
         creator=row[3],
-        category=Category(row[4]),
-        rating=Rating(row[5]),
+        category=_CATEGORIES[row[4]],
+        rating=_RATINGS[row[5]],
         author_name=row[6],
         author_id=row[7],
         published_at=from_db_time(row[8]),
@@ -295,7 +303,7 @@ SELECT * FROM (SELECT 2, {_HIT.format(score="0.0")}
             LIMIT :limit)) >= :limit THEN '""'
         ELSE :title_match END)
       AND {_VISIBLE} AND {r_filters}
-    ORDER BY f.rowid DESC LIMIT :many)
+    ORDER BY f.rowid DESC LIMIT :word_candidates)
 """
     # Each review once at its best tier, then the title with the fewest extra characters,
     # then the newest.
@@ -361,8 +369,9 @@ FROM title_fts f JOIN reviews r ON r.id = f.rowid
 WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR", enough="count(*) > 0")}) AND {_VISIBLE}
 ORDER BY f.rowid DESC LIMIT :many
 """
-# Full-text tiers fetch this many per result wanted (at most 200) before ranking them.
-CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
+# Full-text tiers fetch this many per result wanted (at most 200) before ranking them. Title
+# word matches are ranked by length alone, and each costs a row read: twice is enough there.
+CANDIDATES_PER_RESULT, WORD_CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 2, 200
 
 
 # A published review that changes gets its message edited; one that is deleted, removed.
@@ -512,7 +521,7 @@ class ReviewStore:
                 # log (milliseconds) could hold it up, and then it waits here, briefly.
                 reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
                 reader.execute("PRAGMA query_only = ON")
-                reader.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+                reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
                 yield cls(db, reader, path, version, created=before == 0)
             finally:
                 reader.close()
@@ -737,6 +746,7 @@ class ReviewStore:
             "min_rating": min_rating.halves if min_rating else 0,
             "limit": limit,
             "many": min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT),
+            "word_candidates": min(MAX_CANDIDATES, limit * WORD_CANDIDATES_PER_RESULT),
             "word_count": len(plan.words),
         }
         filtered = category is not None or min_rating is not None
