@@ -124,6 +124,9 @@ async def test_a_long_review_pages_in_place_within_discords_limits(
     assert "".join(seen).replace("\n", "") == whole.replace("\n", "")
     await loopback.click(message, reader, label="‹ Page")
     assert message.embed["description"] == seen[-2]  # type: ignore[index]
+    assert buttons(message)[f"{len(seen) - 1}/{len(seen)}"].get("disabled")
+    # Every component carries its state in its custom id: discord.py keeps no view per message.
+    assert bot.persistent_views == []
 
 
 async def test_worst_case_reviews_never_exceed_a_limit(

@@ -91,14 +91,7 @@ def review_reply(
     if rendered.page_count > 1:
         last = rendered.page_count - 1
         view.add_item(PageButton(review.id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
-        view.add_item(
-            ui.Button(
-                label=f"{rendered.page + 1}/{rendered.page_count}",
-                custom_id=f"reviewbot:pageof:{review.id}",
-                disabled=True,
-                row=1,
-            )
-        )
+        view.add_item(PageCount(review.id, rendered.page, rendered.page_count))
         view.add_item(PageButton(review.id, at, rendered.page + 1, rendered.page == last, "Page ›"))
     return Reply(rendered.embed, view, note)
 
@@ -234,6 +227,34 @@ class PageButton(
         await offer_nearest(interaction, decode_time(self.at))
 
 
+class PageCount(ui.DynamicItem[ui.Button[Any]], template=r"reviewbot:pageof:(?P<id>\d+)"):
+    """The disabled "2/3" between the page buttons.
+
+    A dynamic item, not a plain button, so that every component of a review's view is one:
+    discord.py keeps a view holding any other button with a custom id for each message sent,
+    for as long as the bot runs.
+    """
+
+    def __init__(self, review_id: int, page: int = 0, page_count: int = 1) -> None:
+        super().__init__(
+            ui.Button(
+                label=f"{page + 1}/{page_count}",
+                custom_id=f"reviewbot:pageof:{review_id}",
+                disabled=True,
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: Interaction, item: ui.Button[Any], match: re.Match[str]
+    ) -> PageCount:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        await interaction.response.defer()  # disabled: only a forged click gets here
+
+
 async def offer_nearest(interaction: Interaction, at: datetime) -> None:
     """A review that was deleted since: say so privately, with the review nearest its place."""
     nearest = await interaction.client.store.nearest(interaction.guild_id, at)
@@ -321,4 +342,4 @@ class HitSelect(
         await interaction.response.send_message(**review_reply(shown).send_kwargs())
 
 
-COMPONENTS = (NavButton, PageButton, HitsPageButton, HitSelect)
+COMPONENTS = (NavButton, PageButton, PageCount, HitsPageButton, HitSelect)
