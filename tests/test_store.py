@@ -159,15 +159,21 @@ async def test_position_and_total_match_a_plain_count(store: ReviewStore) -> Non
     await store.update(replace(moved, published_at=EPOCH - timedelta(days=400)))
     for gone in ids[::5]:
         await store.delete(gone)  # type: ignore[arg-type]
-    visible = []
-    for guild in (None, 7):
-        async for r in store.iter_reviews(guild):
-            visible.append(r)
-    visible.sort(key=lambda r: (r.published_at, r.id))
+    catalogue = sorted(
+        [r async for r in store.iter_reviews(None)], key=lambda r: (r.published_at, r.id)
+    )
+    visible = sorted(
+        catalogue + [r async for r in store.iter_reviews(7)], key=lambda r: (r.published_at, r.id)
+    )
     for number, review in enumerate(visible, start=1):
         shown = await store.context(review.id, 7)  # type: ignore[arg-type]
         assert shown is not None
         assert (shown.position, shown.total) == (number, len(visible))
+    for number, review in enumerate(catalogue, start=1):  # the CLI; a server of no reviews
+        for guild in (None, 8):
+            shown = await store.context(review.id, guild)  # type: ignore[arg-type]
+            assert shown is not None
+            assert (shown.position, shown.total) == (number, len(catalogue))
 
 
 async def test_random_is_uniform_over_what_the_server_sees(store: ReviewStore) -> None:

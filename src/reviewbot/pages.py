@@ -301,6 +301,8 @@ def _hard_break(layout: _Layout, start: int, room: int) -> Choice:
 
 @lru_cache(maxsize=64)
 def _split(text: str, limit: int) -> tuple[str, ...]:
+    if len(text) <= limit:  # most reviews: one page, nothing to lay out
+        return (text,)
     layout = _Layout(text)
     pages: list[str] = []
     start, prefix = 0, ""

@@ -188,8 +188,10 @@ def _before(scope: str) -> str:
 
 
 def _in_server(expression: str) -> str:
-    """`expression` for the server's own scope, or 0 for the catalogue (counted already)."""
-    return f"CASE WHEN :guild <> 0 THEN {expression} ELSE 0 END"
+    """`expression` for the server's own scope: 0 for the catalogue (counted already) and for
+    a server with no reviews of its own (most), found with one index probe instead of six."""
+    has_own = "EXISTS (SELECT 1 FROM reviews s WHERE s.guild_id = :guild)"
+    return f"CASE WHEN :guild <> 0 AND {has_own} THEN {expression} ELSE 0 END"
 
 
 _BEFORE = f"{_before('0')}\n    + {_in_server(_before(':guild'))}"
@@ -502,7 +504,9 @@ class ReviewStore:
         self.schema_version = schema_version
         self.created = created  # True when this open made a new, empty database
         self._write_lock = asyncio.Lock()
-        self._rng = random.SystemRandom()
+        # Seeded from the system once; not SystemRandom, whose 64 draws per /review random
+        # were 64 system calls (0.3 ms), for a choice that guards no secret.
+        self._rng = random.Random()
         self._indexed_terms: set[str] = set()  # title words whose spellings are stored already
 
     @classmethod
