@@ -209,30 +209,33 @@ _RECOUNT = [
     ),
 ]
 
+
+def _neighbour(op: str, place: str) -> str:
+    """The id of the review just before (`op` "<") or after (">") `place`, a row value
+    `(published_at, id)`, among what the server sees.
+
+    One index probe per scope (the catalogue, then the server's own unless only the catalogue
+    is asked for). The two candidates are compared as text, published_at (fixed width, 27
+    characters) then the id padded to 19 digits, so that max() or min() picks one without
+    sorting: a sort made the whole context statement twice as slow.
+    """
+    order, pick = ("DESC", "max") if op == "<" else ("ASC", "min")
+
+    def probe(scope: str) -> str:
+        return f"""(SELECT published_at || printf('%019d', id) FROM reviews
+            WHERE guild_id = {scope} AND (published_at, id) {op} {place}
+            ORDER BY published_at {order}, id {order} LIMIT 1)"""
+
+    return f"""(SELECT CAST(substr({pick}(k), 28) AS INTEGER) FROM (
+        SELECT {probe("0")} AS k UNION ALL SELECT {probe(":guild")} WHERE :guild <> 0))"""
+
+
 # One round trip answers "show this review": the review, its body, both neighbours and its place.
-# `{target}` is an expression for the review's id. Neighbours and positions are looked up per
-# scope (catalogue, then this server) so each is an index probe, never a scan; `:guild <> 0`
-# skips the second when the catalogue alone is asked for (the CLI), which the first covered.
+# `{target}` is an expression for the review's id.
 _CONTEXT = f"""
 SELECT {_REVIEW}, b.body,
-    (SELECT id FROM (
-        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-            WHERE guild_id = 0 AND (published_at, id) < (r.published_at, r.id)
-            ORDER BY published_at DESC, id DESC LIMIT 1)
-        UNION ALL
-        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-            WHERE guild_id = :guild AND :guild <> 0 AND (published_at, id) < (r.published_at, r.id)
-            ORDER BY published_at DESC, id DESC LIMIT 1)
-    ) ORDER BY published_at DESC, id DESC LIMIT 1) AS previous_id,
-    (SELECT id FROM (
-        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-            WHERE guild_id = 0 AND (published_at, id) > (r.published_at, r.id)
-            ORDER BY published_at, id LIMIT 1)
-        UNION ALL
-        SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-            WHERE guild_id = :guild AND :guild <> 0 AND (published_at, id) > (r.published_at, r.id)
-            ORDER BY published_at, id LIMIT 1)
-    ) ORDER BY published_at, id LIMIT 1) AS next_id,
+    {_neighbour("<", "(r.published_at, r.id)")} AS previous_id,
+    {_neighbour(">", "(r.published_at, r.id)")} AS next_id,
     {_BEFORE} + 1 AS position,
     {_TOTAL} AS total,
     p.guild_id, p.channel_id, p.message_id
@@ -240,20 +243,8 @@ FROM reviews r JOIN review_bodies b ON b.review_id = r.id
 LEFT JOIN posts p ON p.review_id = r.id
 WHERE r.id = ({{target}}) AND {_VISIBLE}
 """
-
-_NEIGHBOUR = """
-SELECT id FROM (
-    SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-        WHERE guild_id = 0 AND (published_at, id) {op} (:at, :after_id)
-        ORDER BY published_at {order}, id {order} LIMIT 1)
-    UNION ALL
-    SELECT id, published_at FROM (SELECT id, published_at FROM reviews
-        WHERE guild_id = :guild AND :guild <> 0 AND (published_at, id) {op} (:at, :after_id)
-        ORDER BY published_at {order}, id {order} LIMIT 1)
-) ORDER BY published_at {order}, id {order} LIMIT 1
-"""
-_LATEST = _NEIGHBOUR.format(op="<", order="DESC")
-_EARLIEST = _NEIGHBOUR.format(op=">", order="ASC")
+_LATEST = f"SELECT {_neighbour('<', '(:at, :after_id)')}"
+_EARLIEST = f"SELECT {_neighbour('>', '(:at, :after_id)')}"
 # What `/review show TITLE` means when several reviews share the title: the newest.
 _NEWEST_TITLED = """
 SELECT t.id FROM reviews t WHERE (t.guild_id = 0 OR t.guild_id = :guild) AND t.title_norm = :text
