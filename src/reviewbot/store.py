@@ -1182,6 +1182,10 @@ class ReviewStore:
     # Settings ------------------------------------------------------------------------------
 
     async def settings(self, guild_id: int) -> GuildSettings:
+        # Through aiosqlite, not a quick read: in line with the writes on that connection, the
+        # post queue never acts on a channel that a `/review config channel` in progress is
+        # replacing (a quick read sees only what is committed, and the queue then blocked a
+        # post a moment after the change had unblocked it).
         rows = await self._db.execute_fetchall(
             "SELECT review_channel_id, reviewer_role_id FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
