@@ -43,11 +43,11 @@ BUSY_TIMEOUT_MS = 5_000
 # is missing from FTS5's documentation, but SQLite accepts and keeps it like the others).
 _FTS_BULK_SETTINGS = (("hashsize", 64 * 1024 * 1024), ("automerge", 16), ("crisismerge", 64))
 _FTS_EVERYDAY_SETTINGS = (("hashsize", 1024 * 1024), ("automerge", 4), ("crisismerge", 16))
-READER_BUSY_TIMEOUT_MS = 1_000
 CACHE_KIB = 32 * 1024  # SQLite's default page cache is 2 MiB: too small for a large catalogue
 # Quick reads (title search, neighbours) are mostly row reads at random places: a larger cache
 # for them made title searches ~10% faster at a million reviews.
 READER_CACHE_KIB = 48 * 1024
+READER_BUSY_TIMEOUT_MS = 1_000
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
