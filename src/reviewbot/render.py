@@ -116,10 +116,10 @@ def _fields(review: Review) -> list[tuple[str, str]]:
     return fields
 
 
-def _description_room(review: Review) -> int:
+def _description_room(title: str, author: str, fields: list[tuple[str, str]]) -> int:
     """Characters left for the body once everything else in the embed has its room."""
-    taken = len(_title(review)) + len(_author(review)) + _POSITION_ROOM + _LINK_ROOM
-    taken += sum(len(name) + len(value) for name, value in _fields(review))
+    taken = len(title) + len(author) + _POSITION_ROOM + _LINK_ROOM
+    taken += sum(len(name) + len(value) for name, value in fields)
     return min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - taken)
 
 
@@ -128,12 +128,14 @@ def review_pages(review: Review) -> list[str]:
 
     Depends on the review alone, so page N is the same text for every reader at any time.
     """
-    body = quiet_mentions(review.body)
-    return split_pages(body, _description_room(review), spoiler=review.spoiler)
+    return _pages(review, _description_room(_title(review), _author(review), _fields(review)))
 
 
-def _footer(review: Review, ctx: ReviewContext, page: int, page_count: int) -> str:
-    author = _author(review)
+def _pages(review: Review, room: int) -> list[str]:
+    return split_pages(quiet_mentions(review.body), room, spoiler=review.spoiler)
+
+
+def _footer(author: str, ctx: ReviewContext, page: int, page_count: int) -> str:
     parts = [author] if author else []
     parts.append(f"{ctx.position:,} of {ctx.total:,}")
     if page_count > 1:
@@ -156,22 +158,23 @@ def render_review(ctx: ReviewContext, page: int = 0) -> RenderedReview:
     Every text in it is bounded so the embed fits each of Discord's limits, 6,000 in all.
     """
     review = ctx.review
-    pages = review_pages(review)
+    title, author, fields = _title(review), _author(review), _fields(review)
+    pages = _pages(review, _description_room(title, author, fields))
     page = min(max(page, 0), len(pages) - 1)
     embed = discord.Embed(
-        title=_title(review),
+        title=title,
         url=review.url,
         description=pages[page],
         colour=CATEGORY_COLOURS[review.category],
         timestamp=review.published_at,
     )
-    for name, value in _fields(review):
+    for name, value in fields:
         embed.add_field(name=name, value=value, inline=True)
     if link := _post_link(ctx.post_url):
         embed.add_field(name=_LINK_NAME, value=link, inline=False)
     if review.image_url:
         embed.set_thumbnail(url=review.image_url)
-    embed.set_footer(text=_footer(review, ctx, page, len(pages)))
+    embed.set_footer(text=_footer(author, ctx, page, len(pages)))
     return RenderedReview(embed=embed, page=page, page_count=len(pages))
 
 
