@@ -73,6 +73,27 @@ async def test_within_a_tier_closer_titles_then_newer_reviews_come_first(
     assert len({hit.id for hit in await store.search("solaris", limit=3)}) == 3
 
 
+async def test_a_crowded_title_fills_the_answer_before_later_tiers(store: ReviewStore) -> None:
+    for day in range(1, 31):  # 30 reviews of works called "Night", every sixth a book
+        category = Category.BOOK if day % 6 == 0 else Category.FILM
+        await store.add(make_review("Night", creator=f"Maker {day}", day=day, category=category))
+    await store.add(make_review("Night Train", day=40))
+    await store.add(make_review("A Night Out", day=41))
+
+    hits = await store.search("night", limit=25)
+    assert [hit.title for hit in hits] == ["Night"] * 25
+    assert [hit.creator for hit in hits] == [f"Maker {day}" for day in range(30, 5, -1)]
+
+    hits = await store.search("night", limit=32)
+    assert [hit.title for hit in hits] == ["Night"] * 30 + ["Night Train", "A Night Out"]
+    assert len({hit.id for hit in hits}) == 32
+
+    books = await store.search("night", limit=3, category=Category.BOOK)
+    assert [hit.creator for hit in books] == ["Maker 30", "Maker 24", "Maker 18"]
+    books = await store.search("night", limit=10, category=Category.BOOK)
+    assert [hit.creator for hit in books] == [f"Maker {day}" for day in (30, 24, 18, 12, 6)]
+
+
 async def test_typos_find_their_titles(sample: ReviewStore) -> None:
     assert (await titles(sample, "teh godfater"))[:2] == ["The Godfather", "The Godfather Part II"]
     assert (await titles(sample, "Solaaris"))[:2] == ["Solaris", "Solaris"]

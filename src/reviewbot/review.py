@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
@@ -242,9 +243,12 @@ class Review:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewSummary:
-    """What a list of reviews shows: everything but the body."""
+class ReviewSummary(NamedTuple):
+    """What a list of reviews shows: everything but the body.
+
+    A named tuple rather than a dataclass: a search builds up to 25 per keystroke, and a
+    tuple is made in a third of the time.
+    """
 
     id: int
     title: str

@@ -43,10 +43,15 @@ BUSY_TIMEOUT_MS = 5_000
 # is missing from FTS5's documentation, but SQLite accepts and keeps it like the others).
 _FTS_BULK_SETTINGS = (("hashsize", 64 * 1024 * 1024), ("automerge", 16), ("crisismerge", 64))
 _FTS_EVERYDAY_SETTINGS = (("hashsize", 1024 * 1024), ("automerge", 4), ("crisismerge", 16))
-CACHE_KIB = 32 * 1024  # SQLite's default page cache is 2 MiB: too small for a large catalogue
-# Quick reads (title search, neighbours) are mostly row reads at random places: a larger cache
-# for them made title searches ~10% faster at a million reviews.
-READER_CACHE_KIB = 48 * 1024
+# Page caches. SQLite's default is 2 MiB, too small for a large catalogue. Quick reads (title
+# search, neighbours) are mostly row reads at random places and get the larger share: at a
+# million reviews, 88 MiB made title searches ~20% faster than 48 MiB. The other connection
+# (writes, typo and text search) lost nothing measurable going from 32 to 16 MiB.
+CACHE_KIB = 16 * 1024
+READER_CACHE_KIB = 88 * 1024
+# Temporary b-trees (a materialised CTE, an IN list) kept in memory: with SQLite's default
+# each one cost 0.1-0.4 ms here, more than the statement around it. They hold a few rows.
+TEMP_STORE = "MEMORY"
 READER_BUSY_TIMEOUT_MS = 1_000
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
@@ -60,11 +65,7 @@ _SUMMARY = "r.id, r.guild_id, r.title, r.creator, r.category, r.rating, r.publis
 _VISIBLE = "(r.guild_id = 0 OR r.guild_id = :guild)"
 
 
-def _filters(alias: str) -> str:
-    return f"(:category IS NULL OR {alias}.category = :category) AND {alias}.rating >= :min_rating"
-
-
-_FILTERS = _filters("r")
+_FILTERS = "(:category IS NULL OR r.category = :category) AND r.rating >= :min_rating"
 
 
 def to_db_time(moment: datetime) -> str:
@@ -90,15 +91,16 @@ _RATINGS = [Rating(halves) for halves in range(11)]
 
 
 def _summary(row: Sequence[Any]) -> ReviewSummary:
+    review_id, scope, title, creator, category, rating, published_at, spoiler = row
     return ReviewSummary(
-        id=row[0],
-        guild_id=_guild(row[1]),
-        title=row[2],
-        creator=row[3],
-        category=_CATEGORIES[row[4]],
-        rating=_RATINGS[row[5]],
-        published_at=from_db_time(row[6]),
-        spoiler=bool(row[7]),
+        review_id,
+        title,
+        creator,
+        _CATEGORIES[category],
+        _RATINGS[rating],
+        from_db_time(published_at),
+        _guild(scope),
+        bool(spoiler),
     )
 
 
@@ -261,56 +263,58 @@ WHERE {_VISIBLE} AND (:category IS NULL OR r.category = :category)
 LIMIT 1
 """
 
-# Search tiers that need nothing but the typed text: exact title, title prefix, every word.
-# Each hit row holds what ranking needs (tier, id, title_norm, published_at, score); the
-# summaries are read for the few ranked first only.
+# Typo and text hits hold what ranking them in Python needs (tier, id, title_norm,
+# published_at, score); their summaries are read for the few ranked first only.
 _HIT = "r.id, r.title_norm, r.published_at, {score} AS score"
 
 
 def _ranked_titles(filtered: bool) -> str:
-    """The title tiers, ranked; without filters, the prefix count reads the index alone."""
-    r_filters, x_filters = (_FILTERS, _filters("x")) if filtered else ("1", "1")
-    tiers = f"""
-SELECT 0 AS tier, {_HIT.format(score="0.0")} FROM reviews r
-WHERE {_VISIBLE} AND r.title_norm = :text AND {r_filters}
-UNION ALL
-SELECT * FROM (SELECT 1, {_HIT.format(score="0.0")} FROM reviews r
-    WHERE r.guild_id = 0 AND r.title_norm > :text AND r.title_norm < :prefix_end AND {r_filters}
-    ORDER BY r.title_norm LIMIT :limit)
-UNION ALL
-SELECT * FROM (SELECT 1, {_HIT.format(score="0.0")} FROM reviews r
-    WHERE r.guild_id = :guild AND :guild <> 0
-      AND r.title_norm > :text AND r.title_norm < :prefix_end AND {r_filters}
-    ORDER BY r.title_norm LIMIT :limit)
-UNION ALL
-SELECT * FROM (SELECT 2, {_HIT.format(score="0.0")}
-    FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    -- The newest titles holding every word (each costs a row read at a random place: taking
-    -- more to rank them by length found no more of the benchmark's titles, in 600 queries).
-    -- Word matches are skipped ('""' matches nothing, at no cost) when a title of several
-    -- words was typed in full, or when exact and prefix matches already fill the answer;
-    -- otherwise those tiers found every title that starts with the text, so no review is
-    -- found twice.
-    WHERE title_fts MATCH (SELECT CASE
-        WHEN :word_count > 1 AND EXISTS (SELECT 1 FROM reviews x
-            WHERE (x.guild_id = 0 OR x.guild_id = :guild) AND x.title_norm = :text) THEN '""'
-        WHEN (SELECT count(*) FROM (SELECT 1 FROM reviews x
-            WHERE (x.guild_id = 0 OR x.guild_id = :guild) AND x.title_norm >= :text
-              AND x.title_norm < :prefix_end
-              AND {x_filters}
-            LIMIT :limit)) >= :limit THEN '""'
-        ELSE :title_match END)
-      AND {_VISIBLE} AND {r_filters}
-      AND NOT (r.title_norm >= :text AND r.title_norm < :prefix_end)
-    ORDER BY f.rowid DESC LIMIT :limit)
-"""
-    # Best tier first, then the title with the fewest extra characters, then the newest.
+    """The title tiers, best first, each taking only the room the tiers before it left.
+
+    A row read at a random place is most of a title search's cost, so reviews are chosen
+    from the title index alone wherever it can (unfiltered exact and prefix matches: newest
+    by id among equal titles), and only the answer's rows are read.
+    """
+    filters = _FILTERS if filtered else "1"
     return f"""
+WITH exact(id) AS MATERIALIZED (
+    SELECT r.id FROM reviews r WHERE {_VISIBLE} AND r.title_norm = :text AND {filters}
+    ORDER BY r.id DESC LIMIT :limit
+), prefix(id) AS MATERIALIZED (
+    -- Up to :limit titles from each scope in index order, the shortest of them kept.
+    SELECT id FROM (
+        SELECT * FROM (SELECT r.id, r.title_norm FROM reviews r
+            WHERE r.guild_id = 0 AND r.title_norm > :text AND r.title_norm < :prefix_end
+              AND {filters}
+            ORDER BY r.title_norm LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT r.id, r.title_norm FROM reviews r
+            WHERE r.guild_id = :guild AND :guild <> 0
+              AND r.title_norm > :text AND r.title_norm < :prefix_end AND {filters}
+            ORDER BY r.title_norm LIMIT :limit))
+    ORDER BY length(title_norm), title_norm, id DESC
+    LIMIT max(0, :limit - (SELECT count(*) FROM exact))
+), room(n) AS MATERIALIZED (
+    SELECT :limit - (SELECT count(*) FROM exact) - (SELECT count(*) FROM prefix)
+), words(id) AS MATERIALIZED (
+    -- The newest titles holding every word, outside the range the prefix tier covers (so no
+    -- review is found twice). Skipped ('""' matches nothing, at no cost; a LIMIT of 0 still
+    -- runs the query) when there is no room left, or when a title of several words was
+    -- typed in full.
+    SELECT f.rowid FROM title_fts f JOIN reviews r ON r.id = f.rowid
+    WHERE title_fts MATCH (SELECT CASE
+            WHEN n <= 0 OR (:word_count > 1 AND EXISTS (SELECT 1 FROM exact)) THEN '""'
+            ELSE :title_match END FROM room)
+      AND {_VISIBLE} AND {filters}
+      AND NOT (r.title_norm >= :text AND r.title_norm < :prefix_end)
+    ORDER BY f.rowid DESC LIMIT (SELECT max(0, n) FROM room)
+)
 SELECT {_SUMMARY} FROM (
-    SELECT * FROM ({tiers})
-    ORDER BY tier, length(title_norm), title_norm, published_at DESC, id DESC LIMIT :limit
+    SELECT 0 AS tier, id FROM exact UNION ALL SELECT 1, id FROM prefix
+    UNION ALL SELECT 2, id FROM words
 ) h CROSS JOIN reviews r ON r.id = h.id
-ORDER BY h.tier, length(h.title_norm), h.title_norm, h.published_at DESC, h.id DESC
+-- Best tier first, then the title with the fewest extra characters, then the newest.
+ORDER BY h.tier, length(r.title_norm), r.title_norm, r.published_at DESC, r.id DESC
 """
 
 
@@ -513,6 +517,7 @@ class ReviewStore:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await db.execute(f"PRAGMA temp_store = {TEMP_STORE}")
             before, version = await _migrate(db)
             reader = sqlite3.connect(path, isolation_level=None)
             try:
@@ -521,6 +526,7 @@ class ReviewStore:
                 reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
                 reader.execute("PRAGMA query_only = ON")
                 reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+                reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
                 yield cls(db, reader, path, version, created=before == 0)
             finally:
                 reader.close()
