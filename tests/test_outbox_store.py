@@ -46,6 +46,28 @@ async def test_blocked_rows_wait_for_a_change_then_retry(store: ReviewStore) -> 
     assert again.id == item_id and again.state is OutboxState.WAITING and again.attempts == 1
 
 
+async def test_a_change_made_while_a_row_is_tried_is_not_lost(store: ReviewStore) -> None:
+    # The queue reads the old settings and fails; meanwhile a manager sets a new channel and
+    # the server's blocked rows are retried. The row's failure, recorded after that, must not
+    # leave it blocked: what stopped it may be fixed already.
+    _, item_id = await store.publish(make_review("Her", guild_id=GUILD))
+    [row] = await store.due()
+    tried_with = store.unblocks
+    await store.set_review_channel(GUILD, 5)
+    await store.unblock(GUILD)
+    await store.block(row, "No review channel is set.", unblocks=tried_with)
+    [again] = await store.due()
+    assert (again.id, again.state, again.last_error) == (
+        item_id,
+        OutboxState.WAITING,
+        "No review channel is set.",
+    )
+    assert (await store.queue_status(GUILD)).blocked == []
+    # Without a change in between, the same failure blocks the row.
+    await store.block(again, "No review channel is set.", unblocks=store.unblocks)
+    assert await store.due() == []
+
+
 async def test_editing_or_deleting_a_posted_review_queues_the_change(store: ReviewStore) -> None:
     review, _ = await store.publish(make_review("Her", guild_id=GUILD))
     [row] = await store.due()

@@ -97,11 +97,14 @@ class OutboxWorker:
 
     async def deliver(self, item: OutboxItem) -> bool:
         """Try one row; False when its server is not connected yet (the row is left as it is)."""
+        unblocks = self.store.unblocks  # a change while this row is tried retries it
         if self.bot.get_guild(item.guild_id) is None:
             if not self.bot.is_ready():
                 return False
             await self.store.block(
-                item, "The bot is not in this server any more; invite it again to post."
+                item,
+                "The bot is not in this server any more; invite it again to post.",
+                unblocks=unblocks,
             )
             return True
         try:
@@ -113,9 +116,10 @@ class OutboxWorker:
                 await self._delete(item)
         except Blocked as blocked:
             log.warning("Post queue row %d blocked: %s", item.id, blocked)
-            await self.store.block(item, str(blocked))
+            await self.store.block(item, str(blocked), unblocks=unblocks)
         except discord.Forbidden as error:
-            await self.store.block(item, await self._forbidden_reason(item, error))
+            reason = await self._forbidden_reason(item, error)
+            await self.store.block(item, reason, unblocks=unblocks)
         except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError, OSError) as error:
             await self._retry(item, f"Discord did not answer ({_short(error)}); retrying")
         except discord.HTTPException as error:

@@ -503,6 +503,7 @@ class ReviewStore:
         # were 64 system calls (0.3 ms), for a choice that guards no secret.
         self._rng = random.Random()
         self._indexed_terms: set[str] = set()  # title words whose spellings are stored already
+        self._unblocks = 0
 
     @classmethod
     @asynccontextmanager
@@ -1072,8 +1073,25 @@ class ReviewStore:
                 (error, to_db_time(at), item.id),
             )
 
-    async def block(self, item: OutboxItem, reason: str) -> None:
+    @property
+    def unblocks(self) -> int:
+        """How many times `unblock` has run: read it before trying a row, pass it to `block`."""
+        return self._unblocks
+
+    async def block(self, item: OutboxItem, reason: str, *, unblocks: int | None = None) -> None:
+        """Hold a row until a person acts (`unblock` then retries it).
+
+        With `unblocks` as read before the row was tried: if an `unblock` ran since (a new
+        review channel, a permission granted), what stopped the row may be fixed already, so
+        it is retried at once instead of waiting for the next change.
+        """
         async with self._transaction() as db:
+            if unblocks is not None and unblocks != self._unblocks:
+                await db.execute(
+                    "UPDATE outbox SET last_error = ?, not_before = ? WHERE id = ?",
+                    (reason, _now(), item.id),
+                )
+                return
             await db.execute(
                 "UPDATE outbox SET state = 'blocked', attempts = attempts + 1, last_error = ?"
                 " WHERE id = ?",
@@ -1094,6 +1112,7 @@ class ReviewStore:
         """Retry a server's blocked rows now (its settings or permissions changed); every
         server's when `guild_id` is None (the bot starts, and things may have changed since)."""
         async with self._transaction() as db:
+            self._unblocks += 1  # under the write lock, so `block` sees it or is undone by it
             cursor = await db.execute(
                 "UPDATE outbox SET state = 'waiting', not_before = ?"
                 " WHERE state = 'blocked' AND (? IS NULL OR guild_id = ?)",
