@@ -205,6 +205,18 @@ async def test_a_duplicate_title_and_creator_in_one_scope_is_refused(store: Revi
     await store.add(make_review("Solaris", creator="Stanisław Lem"))
     await store.add(make_review("Solaris", creator="Andrei Tarkovsky", guild_id=5))
     assert len(await store.find_title("solaris", 5)) == 3
+    assert await store.duplicate_of(make_review("Sólaris", creator="ANDREI  Tarkovsky")) == first.id
+    assert await store.duplicate_of(make_review("Solaris", creator="Steven Soderbergh")) is None
+
+
+async def test_a_title_shared_by_several_reviews_shows_the_newest(store: ReviewStore) -> None:
+    for day, creator in ((9, "Soderbergh"), (1, "Tarkovsky"), (5, "Lem")):
+        await store.add(make_review("Solaris", creator=creator, day=day))
+    assert (await store.resolve_title("solaris", None)).review.creator == "Soderbergh"
+    for day in range(10, 40):  # a crowded title: the newest of the 25 added last
+        await store.add(make_review("Night", creator=f"Maker {day}", day=day))
+    await store.add(make_review("Night", creator="Early", day=2))
+    assert (await store.resolve_title("night", None)).review.creator == "Maker 39"
 
 
 async def test_update_and_delete_keep_search_in_step(store: ReviewStore) -> None:

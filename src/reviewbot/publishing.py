@@ -252,10 +252,10 @@ async def _draft_review(interaction: Interaction, draft: Draft) -> Review:
             author_id=original.author_id,
             image_url=original.image_url,
         )
-    for existing in await store.find_title(review.title, draft.guild_id):
-        same = existing.guild_id == draft.guild_id and existing.id != draft.review_id
-        if same and (existing.creator or "").casefold() == (review.creator or "").casefold():
-            raise DuplicateReviewError(existing.id, existing.title)
+    existing = await store.duplicate_of(review)
+    if existing is not None and existing != draft.review_id:
+        stored = await store.get(existing, draft.guild_id)
+        raise DuplicateReviewError(existing, stored.title if stored else review.title)
     return review
 
 

@@ -255,10 +255,16 @@ def _context_sql(target: str) -> str:
 
 _LATEST = f"SELECT {_neighbour('<', '(:at, :after_id)')}"
 _EARLIEST = f"SELECT {_neighbour('>', '(:at, :after_id)')}"
-# What `/review show TITLE` means when several reviews share the title: the newest.
+# What `/review show TITLE` means when several reviews share the title: the newest, among the
+# 25 added last (chosen from the title index alone). Ordering them all by date read every one:
+# 300 rows, a millisecond, for a title like "Night" in a catalogue of a million.
 _NEWEST_TITLED = """
-SELECT t.id FROM reviews t WHERE (t.guild_id = 0 OR t.guild_id = :guild) AND t.title_norm = :text
-ORDER BY t.published_at DESC, t.id DESC LIMIT 1
+SELECT n.id FROM (
+    SELECT t.id FROM reviews t
+    WHERE (t.guild_id = 0 OR t.guild_id = :guild) AND t.title_norm = :text
+    ORDER BY t.id DESC LIMIT 25
+) c CROSS JOIN reviews n ON n.id = c.id
+ORDER BY n.published_at DESC, n.id DESC LIMIT 1
 """
 
 _RECENT = f"""
@@ -808,7 +814,7 @@ class ReviewStore:
             return await self._insert(db, review)
 
     async def _insert(self, db: aiosqlite.Connection, review: Review) -> Review:
-        existing = await self._identity_id(review)
+        existing = await self.duplicate_of(review)
         if existing is not None:
             raise DuplicateReviewError(existing, review.title)
         row = _review_row(review, None)
@@ -824,7 +830,7 @@ class ReviewStore:
         if review.id is None:
             raise ValueError("update() needs a stored review (with an id)")
         async with self._transaction() as db:
-            existing = await self._identity_id(review)
+            existing = await self.duplicate_of(review)
             if existing not in (None, review.id):
                 raise DuplicateReviewError(existing, review.title)
             row = _review_row(review, review.id)
@@ -850,7 +856,8 @@ class ReviewStore:
             await db.executemany(_INSERT_VARIANTS, spelling_rows(fresh))
             self._indexed_terms |= fresh
 
-    async def _identity_id(self, review: Review) -> int | None:
+    async def duplicate_of(self, review: Review) -> int | None:
+        """The id of the stored review with the same title and creator in the same scope."""
         guild, title, creator = review.identity
         rows = await self._db.execute_fetchall(
             "SELECT id FROM reviews WHERE guild_id = ? AND title_norm = ? AND creator_norm = ?",
