@@ -193,3 +193,23 @@ def test_plans_quote_every_word() -> None:
 )
 def test_edit_distance(a: str, b: str, distance: int) -> None:
     assert edit_distance(a, b) == distance
+
+
+def _reference_distance(a: str, b: str) -> int:
+    """Optimal string alignment by its textbook definition: insert, delete, substitute, or
+    swap two neighbouring letters, each one edit, no substring edited twice."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="abcdé", max_size=9), st.text(alphabet="abcdé", max_size=9))
+def test_edit_distance_is_optimal_string_alignment_capped_at_three(a: str, b: str) -> None:
+    assert edit_distance(a, b) == min(_reference_distance(a, b), 3)

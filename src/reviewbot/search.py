@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 from .review import TITLE_MAX, normalise
 
@@ -57,29 +58,13 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-@lru_cache(maxsize=65_536)  # ranking compares the same few words with many titles
 def edit_distance(a: str, b: str, cap: int = 3) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours is one edit), capped at `cap`."""
-    if abs(len(a) - len(b)) >= cap:
-        return cap
-    previous_row: list[int] | None = None
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
-            if (
-                before is not None
-                and i > 1
-                and j > 1
-                and a[i - 1] == b[j - 2]
-                and a[i - 2] == b[j - 1]
-            ):
-                row[j] = min(row[j], before[j - 2] + 1)
-        if min(row) >= cap:
-            return cap
-    return min(row[-1], cap)
+    """Optimal-string-alignment distance (a swap of neighbours is one edit), capped at `cap`.
+
+    rapidfuzz computes it in C++ in ~0.2 µs; the same dynamic programme in Python took ~37 µs,
+    and ranking a fresh typo's 100 candidates compares hundreds of word pairs.
+    """
+    return OSA.distance(a, b, score_cutoff=cap - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,5 +142,10 @@ def _sort_key(plan: SearchPlan, c: Candidate) -> tuple[int, float, str]:
 def _typo_distance(wanted: Sequence[str], title_words: Sequence[str]) -> float:
     if not title_words:
         return float(len(wanted) * 3)
-    total = sum(min(edit_distance(w, t) for t in title_words) for w in wanted)
+    # Most typed words are spelt right: a word of the title is 0 away, with no distance to
+    # compute against every other word (that made ranking a fresh typo 1 ms of Python).
+    present = set(title_words)
+    total = sum(
+        0 if w in present else min(edit_distance(w, t) for t in title_words) for w in wanted
+    )
     return total + 0.01 * max(0, len(title_words) - len(wanted))
