@@ -258,7 +258,7 @@ _LATEST = f"SELECT {_neighbour('<', '(:at, :after_id)')}"
 _EARLIEST = f"SELECT {_neighbour('>', '(:at, :after_id)')}"
 # What `/review show TITLE` means when several reviews share the title: the newest, among the
 # 25 added last (chosen from the title index alone). Ordering them all by date read every one:
-# 300 rows, a millisecond, for a title like "Night" in a catalogue of a million.
+# 400 rows, about a millisecond, for "Night" in the benchmark's catalogue of a million.
 _NEWEST_TITLED = """
 SELECT n.id FROM (
     SELECT t.id FROM reviews t
