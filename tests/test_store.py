@@ -293,3 +293,35 @@ async def test_reads_see_at_once_what_another_connection_wrote(
         await other.delete(added.id)  # type: ignore[arg-type]
         assert await store.get(added.id) is None  # type: ignore[arg-type]
         assert await store.count() == 0
+
+
+async def test_a_failure_inside_a_bulk_load_undoes_only_its_own_part(store: ReviewStore) -> None:
+    good = [(make_review(f"Good {i}", body=f"whole text {i}"), True) for i in range(3)]
+    # Past what SQLite can store: the reviews' rows go in, then the batch fails part-way.
+    bad = [
+        (make_review("Fine first"), True),
+        (replace(make_review("Too big an id"), author_id=10**23), True),
+    ]
+    async with store.bulk_load():
+        await store.import_reviews(good[:2])
+        with pytest.raises(OverflowError):
+            await store.import_reviews(bad)
+        await store.import_reviews(good[2:])
+    stored = [review async for review in store.iter_reviews()]
+    assert sorted(r.title for r in stored) == ["Good 0", "Good 1", "Good 2"]
+    assert all(r.body.startswith("whole text") for r in stored)
+    assert [hit.title for hit in await store.search("fine first")] == []
+    assert [hit.title for hit in await store.search("whole text 2")] == ["Good 2"]
+    assert await store.integrity_check() == ["ok"]
+
+
+async def test_latest_is_the_newest_even_at_the_end_of_the_calendar(store: ReviewStore) -> None:
+    from datetime import UTC, datetime
+
+    await store.add(make_review("Today"))
+    last = await store.add(
+        make_review("Far Future", published_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    )
+    latest = await store.latest(None)
+    assert latest is not None and latest.review.id == last.id
+    assert (latest.position, latest.total, latest.next_id) == (2, 2, None)

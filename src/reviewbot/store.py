@@ -36,8 +36,9 @@ from .search import Candidate, Tier, plan_search, rank, spelling_rows, title_wor
 
 log = logging.getLogger(__name__)
 
-# Set while a task runs inside `ReviewStore.bulk_load`, whose transaction its writes join.
-_in_bulk_load: ContextVar[bool] = ContextVar("reviewbot_bulk_load", default=False)
+# Set while a task runs inside a transaction (a bulk load's, say): a transaction begun inside
+# it is a savepoint, so a failure undoes its own part and leaves the outer one to go on.
+_in_transaction: ContextVar[bool] = ContextVar("reviewbot_in_transaction", default=False)
 
 BUSY_TIMEOUT_MS = 5_000
 # FTS5 settings for a bulk rebuild, then SQLite's own defaults, put back after it (`hashsize`
@@ -569,17 +570,33 @@ class ReviewStore:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        if _in_bulk_load.get():  # already inside the bulk load's one transaction
-            yield self._db
+        """A write transaction; inside another one, a savepoint of it."""
+        if _in_transaction.get():
+            async with self._savepoint():
+                yield self._db
             return
         async with self._write_lock:
             await self._db.execute("BEGIN IMMEDIATE")
+            token = _in_transaction.set(True)
             try:
                 yield self._db
             except BaseException:
                 await self._db.rollback()
                 raise
+            finally:
+                _in_transaction.reset(token)
             await self._db.commit()
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        await self._db.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            await self._db.execute("ROLLBACK TO nested")
+            await self._db.execute("RELEASE nested")
+            raise
+        await self._db.execute("RELEASE nested")
 
     @asynccontextmanager
     async def bulk_load(self) -> AsyncIterator[None]:
@@ -597,11 +614,7 @@ class ReviewStore:
             )
             for name, _ in triggers:
                 await db.execute(f'DROP TRIGGER "{name}"')
-            token = _in_bulk_load.set(True)
-            try:
-                yield
-            finally:
-                _in_bulk_load.reset(token)
+            yield
             for index in ("title_fts", "body_fts"):
                 await self._rebuild_full_text(db, index)
             for statement in _RECOUNT:
@@ -651,7 +664,8 @@ class ReviewStore:
         return await self._context(target, params, guild_id)
 
     async def latest(self, guild_id: int | None) -> ReviewContext | None:
-        params = {"at": "9999", "after_id": 0}
+        # A place after every stored one: "~" sorts after every digit of a stored timestamp.
+        params = {"at": "~", "after_id": 0}
         return await self._context(_LATEST, params, guild_id)
 
     async def nearest(self, guild_id: int | None, at: datetime) -> ReviewContext | None:
