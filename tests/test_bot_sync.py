@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from .loopback.model import Guild
 from .loopback.process import BotProcess
 from .loopback.server import LoopbackDiscord
@@ -75,8 +77,9 @@ async def test_a_refused_token_is_one_clear_line(
     assert "Traceback" not in output, output
 
 
-async def test_ctrl_c_closes_the_gateway_and_exits_cleanly(
-    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path
+@pytest.mark.parametrize("stop", ["interrupt", "terminate"])
+async def test_ctrl_c_and_sigterm_close_the_gateway_normally_and_exit_cleanly(
+    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path, stop: str
 ) -> None:
     loopback.token = realistic_token()
     process = await BotProcess.start(
@@ -84,13 +87,18 @@ async def test_ctrl_c_closes_the_gateway_and_exits_cleanly(
     )
     try:
         await loopback.wait_for_ready_clients(1, within=20)
-        assert await process.interrupt() == 0
+        assert await getattr(process, stop)() == 0
         output = process.output()
     finally:
         await process.kill()
         process.remove_log()
-    assert "Received SIGINT: closing the gateway and the database." in output
+    signal_name = "SIGINT" if stop == "interrupt" else "SIGTERM"
+    assert f"Received {signal_name}: closing the gateway and the database." in output
+    # 1000: Discord ends the session at once; with 4000 the bot would look online a while.
+    assert loopback.gateway.closes == [1000]
     assert output.count("Stopped cleanly.") == 1  # each line logged once
     assert "Traceback" not in output, output
+    assert "never awaited" not in output
+    assert "voice" not in output.lower()  # discord.py's warnings about voice libraries: noise
     assert "New database: loaded the sample catalogue" in output
     assert loopback.global_commands == []  # an ordinary start never syncs commands

@@ -34,6 +34,11 @@ PERMISSIONS = discord.Permissions(
 )
 
 
+# The bot joins no voice channel: discord.py's warnings about missing voice libraries, logged
+# at every start, are noise.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
 class ReviewBot(discord.Client):
     """A slash-command-only client: no message content, no privileged intents."""
 
@@ -141,9 +146,17 @@ async def _serve(settings: Settings) -> int:
         if loaded is not None:
             log.info("New database: loaded the sample catalogue (%s)", loaded.summary())
         async with ReviewBot(store, settings) as bot:
-            _stop_on_signals(bot)
+            # Stopped as `Client.run` stops: the connection task is cancelled, then leaving
+            # this block closes the client, which ends the gateway session with code 1000.
+            # Closing while the gateway is being read would send 4000, and Discord would keep
+            # the session (and the bot online) for a while.
+            connection = asyncio.ensure_future(bot.start(settings.token))
+            _stop_on_signals(connection)
             try:
-                await bot.start(settings.token)
+                await connection
+            except asyncio.CancelledError:
+                if not connection.cancelled():
+                    raise
             except discord.LoginFailure:
                 log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
                 return 1
@@ -154,15 +167,12 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
-def _stop_on_signals(bot: discord.Client) -> None:
+def _stop_on_signals(connection: asyncio.Future[None]) -> None:
     loop = asyncio.get_running_loop()
-
-    closing: list[asyncio.Task[None]] = []  # the one close, however many signals arrive
 
     def begin_shutdown(sig: signal.Signals) -> None:
         log.info("Received %s: closing the gateway and the database.", sig.name)
-        if not closing:
-            closing.append(loop.create_task(bot.close()))
+        connection.cancel()  # a second signal finds it cancelled already
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError):  # not on Windows' default loop

@@ -85,8 +85,9 @@ class OutboxWorker:
             except Exception:
                 log.exception("The post queue hit an unexpected error; trying again shortly")
                 await asyncio.sleep(5)
+            idle = await self._idle_seconds()  # before the wait is made: a stop may land here
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self._idle_seconds())
+                await asyncio.wait_for(self._wake.wait(), idle)
             self._wake.clear()
 
     async def _idle_seconds(self) -> float:
