@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--runs", type=int, default=3, help="reading passes and queue batches (figures: medians)"
     )
-    parser.add_argument("--positions", type=int, default=500, help="store.context samples")
+    parser.add_argument("--positions", type=int, default=500, help="store.reviews.context samples")
     parser.add_argument("--posts", type=int, default=500, help="reviews put in the post queue")
     parser.add_argument(
         "--announces", type=int, default=10, help="reviewbot import --announce runs"
@@ -94,21 +94,21 @@ async def timed_ms(call: Callable[[], Awaitable[Any]]) -> float:
 
 
 async def position(db: Path, samples: int, seed: int) -> dict[str, Any]:
-    """`store.context` (the review, its neighbours and "n of total") at random places."""
+    """`store.reviews.context` (the review, its neighbours and "n of total") at random places."""
     reviews = await sample_reviews(db, samples, seed + 4)
     rows: list[dict[str, float]] = []
     async with ReviewStore.open(db) as store:
         for review in reviews[:50]:  # warm-up
-            await store.context(review.id or 0, None)
+            await store.reviews.context(review.id or 0, None)
         for review in reviews:
             review_id = review.id or 0
-            shown = await store.context(review_id, None)
+            shown = await store.reviews.context(review_id, None)
             assert shown is not None
             rows.append(
                 {
                     "place": shown.position / shown.total,
-                    "context": await timed_ms(lambda i=review_id: store.context(i, None)),
-                    "get": await timed_ms(lambda i=review_id: store.get(i, None)),
+                    "context": await timed_ms(lambda i=review_id: store.reviews.context(i, None)),
+                    "get": await timed_ms(lambda i=review_id: store.reviews.get(i, None)),
                 }
             )
     places = [(to_db_time(r.published_at), r.id or 0) for r in reviews[:30]]
@@ -282,9 +282,9 @@ async def _queue_on(copy: Path, posts: int, runs: int, announces: int, seed: int
     try:
         guild = bot.guild
         async with ReviewStore.open(copy) as store:
-            await store.set_review_channel(guild.id, bot.channel.id)
+            await store.guilds.set_review_channel(guild.id, bot.channel.id)
             results["reviewbot runs"] = [
-                await delivery(bot, len(batch), lambda b=batch: store.queue_posts(guild.id, b))
+                await delivery(bot, len(batch), lambda b=batch: store.posts.queue(guild.id, b))
                 for batch in batches
             ]
         if announces:
@@ -390,7 +390,7 @@ async def run(args: argparse.Namespace, db: Path) -> dict[str, Any]:
     wanted: Sequence[str] = args.only or SECTIONS
     results: dict[str, Any] = {"size": args.size, "database": str(db)}
     if "position" in wanted:
-        print("Timing store.context at random places ...", flush=True)
+        print("Timing store.reviews.context at random places ...", flush=True)
         results["position"] = await stamped(args, position(db, args.positions, args.seed))
     if "reading" in wanted:
         print(f"Timing {args.requests} requests of each kind, {args.runs} times ...", flush=True)

@@ -102,9 +102,9 @@ async def profile_queue(db: Path, posts: int, seed: int, prefix: Path) -> str:
     bot = await start_subject("profiled", "bench.bot_profiled", "reviewbot", "run", env=env)
     try:
         async with ReviewStore.open(db) as store:
-            await store.set_review_channel(bot.guild.id, bot.channel.id)
+            await store.guilds.set_review_channel(bot.guild.id, bot.channel.id)
             os.kill(bot.pid, signal.SIGUSR1)
-            await store.queue_posts(bot.guild.id, ids)
+            await store.posts.queue(bot.guild.id, ids)
             await bot.discord.wait_for(
                 lambda: len(bot.discord.channel_messages(bot.channel)) >= len(ids),
                 120,

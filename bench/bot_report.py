@@ -42,7 +42,7 @@ def reading_table(size: str, reading: dict[str, Any]) -> Table:
 
 def position_table(size: str, position: dict[str, Any]) -> Table:
     base = position["context"]["p50"]
-    named = {"store.context (review, neighbours, n of total)": position["context"]}
+    named = {"store.reviews.context (review, neighbours, n of total)": position["context"]}
     named |= {
         f"  context, {k} of the catalogue": v for k, v in position["context by place"].items()
     }
@@ -51,7 +51,7 @@ def position_table(size: str, position: dict[str, Any]) -> Table:
         [name, f["n"], f["p50"], f["p95"], f["p99"], f["p50"] / base] for name, f in named.items()
     ]
     headers = ["call", "n", "p50 ms", "p95 ms", "p99 ms", "p50 ÷ context p50"]
-    return f'"n of total": store.context at random places — {size}', headers, rows
+    return f'"n of total": store.reviews.context at random places — {size}', headers, rows
 
 
 def queue_table(size: str, queue: dict[str, Any]) -> Table:

@@ -30,10 +30,10 @@ async def sample_reviews(db: Path, count: int, seed: int) -> list[Review]:
     """`count` random reviews of the operator's catalogue (the ones every server sees)."""
     rng = random.Random(seed)
     async with ReviewStore.open(db) as store:
-        highest = await store.count(GUILD_ID)  # every review: ids run 1..n
+        highest = await store.reviews.count(GUILD_ID)  # every review: ids run 1..n
         found: dict[int, Review] = {}
         while len(found) < count:
-            review = await store.get(rng.randint(1, max(highest, 1)))
+            review = await store.reviews.get(rng.randint(1, max(highest, 1)))
             if review is not None and review.id is not None:
                 found[review.id] = review
     return list(found.values())

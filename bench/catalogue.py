@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-bulk",
         action="store_true",
-        help="build with one transaction per batch instead of inside store.bulk_load()",
+        help="build with one transaction per batch instead of inside store.imports.bulk_load()",
     )
     parser.add_argument("--queries", type=int, default=200, help="queries of each kind")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes (median per query)")

@@ -21,7 +21,7 @@ import baselines
 import plans
 from measure import current_rss_mb, latency, peak_rss_mb
 from queries import KINDS, Query, make_query, rank_of_hit
-from reviewbot.review import Review
+from reviewbot.review import Review, normalise
 from reviewbot.store import ReviewStore
 from synthetic import GUILD_ID, Vocabulary, generate
 
@@ -61,7 +61,7 @@ def storage_breakdown(db: Path) -> dict[str, int]:
 async def build(db: Path, n: int, seed: int, batch: int, bulk: bool) -> dict[str, Any]:
     """Generate `n` reviews and store them through `import_reviews`, `batch` at a time.
 
-    With `bulk`, inside `store.bulk_load()` as `reviewbot import` does for large loads: one
+    With `bulk`, inside `store.imports.bulk_load()` as `reviewbot import` does for large loads: one
     transaction, and the full-text indexes rebuilt at its end (counted in the import time).
     """
     for path in database_files(db):
@@ -69,7 +69,7 @@ async def build(db: Path, n: int, seed: int, batch: int, bulk: bool) -> dict[str
     started = time.perf_counter()
     async with ReviewStore.open(db) as store:
         schema = store.schema_version
-        loading = store.bulk_load() if bulk else contextlib.nullcontext()
+        loading = store.imports.bulk_load() if bulk else contextlib.nullcontext()
         async with loading:
             figures = await _import_batches(store, generate(n, seed), n, batch)
             moment = time.perf_counter()
@@ -105,7 +105,7 @@ async def _import_batches(
         chunk = [(review, True) for review in islice(reviews, batch)]
         generating += time.perf_counter() - moment
         moment = time.perf_counter()
-        await store.import_reviews(chunk)
+        await store.imports.add_or_update(chunk)
         importing += time.perf_counter() - moment
         done += len(chunk)
         tenth_reviews += len(chunk)
@@ -133,7 +133,7 @@ async def make_queries(db: Path, n: int, seed: int, per_kind: int) -> list[dict[
         for kind in KINDS:
             count = 0
             while count < per_kind:
-                review = await store.get(rng.randint(1, n))
+                review = await store.reviews.get(rng.randint(1, n))
                 text = None if review is None else make_query(kind, review, rng, rank)
                 if review is None or review.id is None or not text:
                     continue
@@ -149,7 +149,13 @@ async def _accepted(store: ReviewStore, kind: str, review: Review) -> tuple[int,
     assert review.id is not None
     if kind == "body":
         return (review.id,)
-    twins = [hit.id for hit in await store.find_title(review.title, None)]
+    twins = [
+        row[0]
+        for row in store.db.read(
+            "SELECT id FROM reviews WHERE guild_id = 0 AND title_norm = ?",
+            (normalise(review.title),),
+        )
+    ]
     return tuple(sorted({review.id, *twins}))
 
 
@@ -196,19 +202,19 @@ async def navigation(db: Path, n: int, seed: int, repeat: int) -> dict[str, Any]
     async with ReviewStore.open(db) as store:
         places: list[tuple[datetime, int]] = []
         while len(places) < NAV_SAMPLES:
-            review = await store.get(rng.randint(1, n), GUILD_ID)
+            review = await store.reviews.get(rng.randint(1, n), GUILD_ID)
             if review is not None and review.id is not None:
                 places.append((review.published_at, review.id))
         calls = {
             "step (next)": [
-                lambda at=at, i=i: store.step(GUILD_ID, at, i, True) for at, i in places
+                lambda at=at, i=i: store.reviews.step(GUILD_ID, at, i, True) for at, i in places
             ],
             "step (previous)": [
-                lambda at=at, i=i: store.step(GUILD_ID, at, i, False) for at, i in places
+                lambda at=at, i=i: store.reviews.step(GUILD_ID, at, i, False) for at, i in places
             ],
-            "context": [lambda i=i: store.context(i, GUILD_ID) for _, i in places],
-            "latest": [lambda: store.latest(GUILD_ID)] * 200,
-            "random": [lambda: store.random(GUILD_ID)] * 200,
+            "context": [lambda i=i: store.reviews.context(i, GUILD_ID) for _, i in places],
+            "latest": [lambda: store.reviews.latest(GUILD_ID)] * 200,
+            "random": [lambda: store.reviews.random(GUILD_ID)] * 200,
         }
         async with aiosqlite.connect(db) as bare:  # the floor, timed pass by pass alongside
             floor_calls = {FLOOR: [lambda: bare.execute_fetchall("SELECT 1")] * NAV_SAMPLES}
@@ -269,26 +275,25 @@ async def statements(db: Path, queries: Sequence[Query], n: int, seed: int) -> d
     for query in queries:
         if len(by_kind[query.kind]) < STATEMENT_SAMPLES:
             by_kind[query.kind].append(query)
-    with plans.StatementRecorder() as recorder:
-        async with ReviewStore.open(db) as store:
+    async with ReviewStore.open(db) as store, plans.StatementRecorder(store) as recorder:
+        recorder.take()
+        for kind, group in by_kind.items():
+            for query in group:
+                await store.search(query.text, guild_id=None, limit=25)
+                captured[f"search: {kind}"].append(recorder.take())
+        for _ in range(STATEMENT_SAMPLES):
+            review = await store.reviews.get(rng.randint(1, n), GUILD_ID)
+            if review is None or review.id is None:
+                continue
             recorder.take()
-            for kind, group in by_kind.items():
-                for query in group:
-                    await store.search(query.text, guild_id=None, limit=25)
-                    captured[f"search: {kind}"].append(recorder.take())
-            for _ in range(STATEMENT_SAMPLES):
-                review = await store.get(rng.randint(1, n), GUILD_ID)
-                if review is None or review.id is None:
-                    continue
-                recorder.take()
-                await store.step(GUILD_ID, review.published_at, review.id, True)
-                captured["step"].append(recorder.take())
-                await store.context(review.id, GUILD_ID)
-                captured["context"].append(recorder.take())
-                await store.latest(GUILD_ID)
-                captured["latest"].append(recorder.take())
-                await store.random(GUILD_ID)
-                captured["random"].append(recorder.take())
+            await store.reviews.step(GUILD_ID, review.published_at, review.id, True)
+            captured["step"].append(recorder.take())
+            await store.reviews.context(review.id, GUILD_ID)
+            captured["context"].append(recorder.take())
+            await store.reviews.latest(GUILD_ID)
+            captured["latest"].append(recorder.take())
+            await store.reviews.random(GUILD_ID)
+            captured["random"].append(recorder.take())
     return _explain_and_replay(db, captured, recorder.pragmas)
 
 

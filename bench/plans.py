@@ -8,12 +8,9 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
-import aiosqlite
-
-from reviewbot.store import ReviewStore
+from reviewbot.store import ReviewStore, db
 
 BASE_TABLES = frozenset(
     {"reviews", "review_bodies", "review_counts", "title_term_variants", "guild_settings"}
@@ -25,57 +22,34 @@ _NOT_ALIAS = frozenset({"where", "join", "on", "order", "group", "limit", "union
 Statement = tuple[str, Any]
 
 
-CACHE_PRAGMAS = ("cache_size", "mmap_size", "temp_store")  # what changes a read's speed
-
-
 @dataclass
 class StatementRecorder:
-    """Records every statement the store reads with while it is active.
+    """Records every statement a store runs while it is active, through its public tracer.
 
-    Patches `aiosqlite.Connection.execute_fetchall` and `ReviewStore._read` (the store's quick
-    reads, run in place) for the duration of a `with` block; the statements still run as usual.
-    The store's cache settings (`PRAGMA cache_size = …` and the like, sent with `execute`) are
-    kept apart, so a replay can run with the same page cache.
+    SQLite hands the tracer each statement with its values filled in, so a statement is
+    replayed as recorded. `pragmas` are the store's page cache settings, so that a replay
+    runs with the same cache.
     """
 
+    store: ReviewStore
     calls: list[Statement] = field(default_factory=list)
-    pragmas: list[str] = field(default_factory=list)
+    pragmas: list[str] = field(
+        default_factory=lambda: [
+            f"PRAGMA cache_size = -{db.READER_CACHE_KIB}",
+            f"PRAGMA temp_store = {db.TEMP_STORE}",
+        ]
+    )
 
-    def __enter__(self) -> StatementRecorder:
-        self._fetchall = fetchall = aiosqlite.Connection.execute_fetchall
-        self._execute = execute = aiosqlite.Connection.execute
-        self._read = read = ReviewStore._read
-        calls, pragmas = self.calls, self.pragmas
-
-        async def recording(conn: aiosqlite.Connection, sql: str, parameters: Any = None) -> Any:
-            calls.append((sql, parameters))
-            return await fetchall(conn, sql, parameters)
-
-        async def recording_read(store: ReviewStore, sql: str, parameters: Any = ()) -> Any:
-            calls.append((sql, parameters))
-            return await read(store, sql, parameters)
-
-        async def noting_pragmas(
-            conn: aiosqlite.Connection, sql: str, parameters: Any = None
-        ) -> Any:
-            if sql.lstrip().upper().startswith("PRAGMA") and any(p in sql for p in CACHE_PRAGMAS):
-                pragmas.append(sql)
-            return await execute(conn, sql, parameters)
-
-        aiosqlite.Connection.execute_fetchall = recording  # type: ignore[method-assign]
-        aiosqlite.Connection.execute = noting_pragmas  # type: ignore[assignment,method-assign]
-        ReviewStore._read = recording_read  # type: ignore[method-assign]
+    async def __aenter__(self) -> StatementRecorder:
+        await self.store.db.trace(self._record)
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        aiosqlite.Connection.execute_fetchall = self._fetchall  # type: ignore[method-assign]
-        aiosqlite.Connection.execute = self._execute  # type: ignore[method-assign]
-        ReviewStore._read = self._read  # type: ignore[method-assign]
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.store.db.trace(None)
+
+    def _record(self, sql: str) -> None:
+        if not sql.startswith("--"):  # "-- TRIGGER name": the trigger's own statements follow
+            self.calls.append((sql, None))
 
     def take(self) -> list[Statement]:
         taken = list(self.calls)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from reviewbot.review import Review
+from reviewbot.review import Review, ReviewSummary, normalise
 from reviewbot.store import ReviewStore
+from reviewbot.store.rows import SUMMARY, VISIBLE, scope, summary
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -36,3 +37,19 @@ async def store(db_path: Path) -> AsyncIterator[ReviewStore]:
 
 
 AddMany = Callable[..., Any]
+
+
+def find_title(store: ReviewStore, title: str, guild_id: int | None) -> list[ReviewSummary]:
+    """Every review titled `title` (ignoring case, accents and spacing) that the server sees,
+    newest first: what the tests check title lookups against."""
+    found = store.db.read(
+        f"SELECT {SUMMARY} FROM reviews r WHERE {VISIBLE} AND r.title_norm = :text"  # noqa: S608
+        " ORDER BY r.published_at DESC, r.id DESC",
+        {"guild": scope(guild_id), "text": normalise(title)},
+    )
+    return [summary(row) for row in found]
+
+
+def integrity_check(store: ReviewStore) -> list[str]:
+    """SQLite's own check of the whole file: ["ok"] when sound."""
+    return [row[0] for row in store.db.read("PRAGMA integrity_check")]

@@ -15,7 +15,7 @@ from reviewbot.files import FileError, read_review_file
 from reviewbot.review import Category, Rating
 from reviewbot.store import ImportResult, ReviewStore
 
-from .store_fixtures import make_review
+from .store_fixtures import integrity_check, make_review
 from .test_search import SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,11 +114,11 @@ async def test_changed_files_update_and_export_round_trips(tmp_path: Path) -> No
     async with ReviewStore.open(tmp_path / "a.db") as store:
         await import_paths(store, [SAMPLE])
         await export_catalogue(store, tmp_path / "out")
-        originals = [r async for r in store.iter_reviews()]
+        originals = [r async for r in store.reviews.all()]
     async with ReviewStore.open(tmp_path / "b.db") as copy:
         report = await import_paths(copy, [tmp_path / "out"])
         assert not report.failures
-        copied = [r async for r in copy.iter_reviews()]
+        copied = [r async for r in copy.reviews.all()]
     assert [r.with_id(0) for r in copied] == [r.with_id(0) for r in originals]
 
     [edited] = (tmp_path / "out").glob("*-her.md")
@@ -206,24 +206,24 @@ def test_a_killed_import_leaves_a_sound_database_of_whole_files(tmp_path: Path) 
 
 async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_path: Path) -> None:
     async with ReviewStore.open(tmp_path / "bulk.db") as store:
-        await store.add(make_review("Already here", body="lighthouse keeper"))
+        await store.reviews.add(make_review("Already here", body="lighthouse keeper"))
         report = await import_paths(store, [SAMPLE], bulk=True)
         assert not report.failures
         assert [h.title for h in await store.search("teh godfater")][:1] == ["The Godfather"]
         assert [h.title for h in await store.search("lighthouse keeper")] == ["Already here"]
-        await store.add(make_review("Added after", body="submarine"))  # triggers are back
+        await store.reviews.add(make_review("Added after", body="submarine"))  # triggers are back
         assert [h.title for h in await store.search("submarine")] == ["Added after"]
-        assert await store.integrity_check() == ["ok"]
+        assert integrity_check(store) == ["ok"]
     with sqlite3.connect(tmp_path / "bulk.db") as raw:  # the bulk settings were put back
         config = dict(raw.execute("SELECT k, v FROM body_fts_config WHERE k <> 'version'"))
         assert config == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}
     async with ReviewStore.open(tmp_path / "bulk.db") as store:
         stored = sorted(
-            [r async for r in store.iter_reviews(None)], key=lambda r: (r.published_at, r.id)
+            [r async for r in store.reviews.all(None)], key=lambda r: (r.published_at, r.id)
         )
-        assert await store.count() == len(stored) == report.counts[ImportResult.ADDED] + 2
+        assert await store.reviews.count() == len(stored) == report.counts[ImportResult.ADDED] + 2
         for number, review in enumerate(stored, start=1):  # the counts were rebuilt, then kept
-            shown = await store.context(review.id, None)  # type: ignore[arg-type]
+            shown = await store.reviews.context(review.id, None)  # type: ignore[arg-type]
             assert shown is not None and (shown.position, shown.total) == (number, len(stored))
 
 

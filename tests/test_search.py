@@ -30,12 +30,12 @@ async def titles(store: ReviewStore, query: str, **options: object) -> list[str]
 async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
     store: ReviewStore,
 ) -> None:
-    await store.add(make_review("Night Train to Lisbon", day=1, body="slow and lovely"))
-    await store.add(make_review("Night", day=2, body="short"))
-    await store.add(make_review("Nightcrawler", day=3, body="nocturnal"))
-    await store.add(make_review("A Quiet Night In", day=4, body="cosy"))
-    await store.add(make_review("Knight Rider", day=5, body="a car that talks"))
-    await store.add(make_review("Daybreak", day=6, body="the long nigth was over"))
+    await store.reviews.add(make_review("Night Train to Lisbon", day=1, body="slow and lovely"))
+    await store.reviews.add(make_review("Night", day=2, body="short"))
+    await store.reviews.add(make_review("Nightcrawler", day=3, body="nocturnal"))
+    await store.reviews.add(make_review("A Quiet Night In", day=4, body="cosy"))
+    await store.reviews.add(make_review("Knight Rider", day=5, body="a car that talks"))
+    await store.reviews.add(make_review("Daybreak", day=6, body="the long nigth was over"))
     assert await titles(store, "night") == [
         "Night",  # exact
         "Nightcrawler",  # prefix (shortest first)
@@ -55,12 +55,12 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
 async def test_within_a_tier_closer_titles_then_newer_reviews_come_first(
     store: ReviewStore,
 ) -> None:
-    await store.add(make_review("Solaris", creator="Tarkovsky", day=1))
-    await store.add(make_review("Solaris", creator="Soderbergh", day=9))
-    await store.add(make_review("Solaris Bay", day=3))
-    await store.add(make_review("Solaris Ant", day=2))
-    await store.add(make_review("Solaris Ant", creator="Other", day=5))
-    await store.add(make_review("The Solaris", day=4))
+    await store.reviews.add(make_review("Solaris", creator="Tarkovsky", day=1))
+    await store.reviews.add(make_review("Solaris", creator="Soderbergh", day=9))
+    await store.reviews.add(make_review("Solaris Bay", day=3))
+    await store.reviews.add(make_review("Solaris Ant", day=2))
+    await store.reviews.add(make_review("Solaris Ant", creator="Other", day=5))
+    await store.reviews.add(make_review("The Solaris", day=4))
     hits = await store.search("solaris")
     assert [(hit.title, hit.creator) for hit in hits] == [
         ("Solaris", "Soderbergh"),  # exact, newest first
@@ -76,9 +76,11 @@ async def test_within_a_tier_closer_titles_then_newer_reviews_come_first(
 async def test_a_crowded_title_fills_the_answer_before_later_tiers(store: ReviewStore) -> None:
     for day in range(1, 31):  # 30 reviews of works called "Night", every sixth a book
         category = Category.BOOK if day % 6 == 0 else Category.FILM
-        await store.add(make_review("Night", creator=f"Maker {day}", day=day, category=category))
-    await store.add(make_review("Night Train", day=40))
-    await store.add(make_review("A Night Out", day=41))
+        await store.reviews.add(
+            make_review("Night", creator=f"Maker {day}", day=day, category=category)
+        )
+    await store.reviews.add(make_review("Night Train", day=40))
+    await store.reviews.add(make_review("A Night Out", day=41))
 
     hits = await store.search("night", limit=25)
     assert [hit.title for hit in hits] == ["Night"] * 25
@@ -102,8 +104,8 @@ async def test_typos_find_their_titles(sample: ReviewStore) -> None:
 
 
 async def test_typo_tolerance_on_a_long_word(store: ReviewStore) -> None:
-    await store.add(make_review("Chronologic"))
-    await store.add(make_review("Chromatic"))
+    await store.reviews.add(make_review("Chronologic"))
+    await store.reviews.add(make_review("Chromatic"))
     assert (await titles(store, "Chronlogic"))[0] == "Chronologic"
 
 
@@ -127,7 +129,7 @@ async def test_filters_by_category_and_minimum_rating(sample: ReviewStore) -> No
 
 async def test_suggestions_for_a_miss(sample: ReviewStore) -> None:
     assert await sample.search("godfxther solaaaaris zzz") == []
-    suggestions = await sample.suggest("godfxther solaaaaris zzz", None)
+    suggestions = await sample.search.suggest("godfxther solaaaaris zzz", None)
     assert suggestions and set(suggestions) <= {"The Godfather", "The Godfather Part II"}
 
 
@@ -164,7 +166,7 @@ HOSTILE = [
 async def test_hostile_text_is_only_ever_words(sample: ReviewStore, query: str) -> None:
     hits = await sample.search(query)
     assert len(hits) <= 25
-    await sample.suggest(query, None)
+    await sample.search.suggest(query, None)
 
 
 @settings(

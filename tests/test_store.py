@@ -8,9 +8,10 @@ import pytest
 
 from reviewbot.errors import DuplicateReviewError, ReviewNotFoundError
 from reviewbot.review import Category, Rating
-from reviewbot.store import LATEST_SCHEMA, ImportResult, ReviewStore
+from reviewbot.store import LATEST_SCHEMA, ImportResult, ReviewStore, schema
+from reviewbot.store.schema import migrations
 
-from .store_fixtures import EPOCH, make_review
+from .store_fixtures import EPOCH, find_title, integrity_check, make_review
 
 
 async def test_a_new_database_is_migrated_to_the_latest_schema(db_path: Path) -> None:
@@ -28,12 +29,10 @@ async def test_a_new_database_is_migrated_to_the_latest_schema(db_path: Path) ->
 async def test_every_earlier_schema_version_migrates_forward_keeping_reviews(
     tmp_path: Path,
 ) -> None:
-    from reviewbot.store import _migrations
-
     for stop_after in range(1, LATEST_SCHEMA + 1):
         path = tmp_path / f"v{stop_after}.db"
         with sqlite3.connect(path) as raw:
-            for number, _, sql in _migrations()[:stop_after]:
+            for number, _, sql in migrations()[:stop_after]:
                 raw.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
             # A review stored by that version (every version so far has these columns).
             raw.execute(
@@ -43,8 +42,8 @@ async def test_every_earlier_schema_version_migrates_forward_keeping_reviews(
             raw.execute("INSERT INTO review_bodies (review_id, body) VALUES (1, 'From before.')")
         async with ReviewStore.open(path) as store:
             assert store.schema_version == LATEST_SCHEMA
-            await store.add(make_review("Her"))
-            old = await store.context(1, None)
+            await store.reviews.add(make_review("Her"))
+            old = await store.reviews.context(1, None)
             assert old is not None and (old.position, old.total) == (1, 2)
             assert [hit.title for hit in await store.search("her")] == ["Her"]
             assert [hit.title for hit in await store.search("from before")] == ["Old"]
@@ -61,14 +60,12 @@ async def test_a_database_from_a_newer_reviewbot_is_refused(db_path: Path) -> No
 async def test_a_failed_migration_leaves_nothing_half_applied(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reviewbot.store as store_module
-
     broken = [
-        *store_module._migrations(),
+        *migrations(),
         (LATEST_SCHEMA + 1, "x.sql", "CREATE TABLE t (a); oops;"),
     ]
-    monkeypatch.setattr(store_module, "_migrations", lambda: broken)
-    monkeypatch.setattr(store_module, "LATEST_SCHEMA", LATEST_SCHEMA + 1)
+    monkeypatch.setattr(schema, "migrations", lambda: broken)
+    monkeypatch.setattr(schema, "LATEST_SCHEMA", LATEST_SCHEMA + 1)
     with pytest.raises(sqlite3.OperationalError):
         async with ReviewStore.open(db_path):
             pass
@@ -78,72 +75,76 @@ async def test_a_failed_migration_leaves_nothing_half_applied(
 
 
 async def test_title_lookup_ignores_case_accents_and_spacing(store: ReviewStore) -> None:
-    await store.add(make_review("Amélie"))
-    await store.add(make_review("Her"))
-    assert [r.title for r in await store.find_title("amelie", None)] == ["Amélie"]
-    assert [r.title for r in await store.find_title("  HER ", None)] == ["Her"]
+    await store.reviews.add(make_review("Amélie"))
+    await store.reviews.add(make_review("Her"))
+    assert [r.title for r in find_title(store, "amelie", None)] == ["Amélie"]
+    assert [r.title for r in find_title(store, "  HER ", None)] == ["Her"]
 
 
 async def test_previous_and_next_walk_publication_order_with_ties_by_id(
     store: ReviewStore,
 ) -> None:
-    a = await store.add(make_review("A", day=0))
-    tie_1 = await store.add(make_review("Tie one", day=5))
-    tie_2 = await store.add(make_review("Tie two", day=5))
-    z = await store.add(make_review("Z", day=9))
+    a = await store.reviews.add(make_review("A", day=0))
+    tie_1 = await store.reviews.add(make_review("Tie one", day=5))
+    tie_2 = await store.reviews.add(make_review("Tie two", day=5))
+    z = await store.reviews.add(make_review("Z", day=9))
     order = [a.id, tie_1.id, tie_2.id, z.id]
 
-    first = await store.context(a.id, None)  # type: ignore[arg-type]
+    first = await store.reviews.context(a.id, None)  # type: ignore[arg-type]
     assert first is not None
     assert (first.previous_id, first.next_id, first.position, first.total) == (None, tie_1.id, 1, 4)
-    last = await store.context(z.id, None)  # type: ignore[arg-type]
+    last = await store.reviews.context(z.id, None)  # type: ignore[arg-type]
     assert last is not None
     assert (last.previous_id, last.next_id, last.position) == (tie_2.id, None, 4)
 
     walked, here = [], first
     while here is not None:
         walked.append(here.review.id)
-        here = await store.step(None, here.review.published_at, here.review.id, forward=True)  # type: ignore[arg-type]
+        here = await store.reviews.step(
+            None, here.review.published_at, here.review.id, forward=True
+        )  # type: ignore[arg-type]
     assert walked == order
     back, here = [], last
     while here is not None:
         back.append(here.review.id)
-        here = await store.step(None, here.review.published_at, here.review.id, forward=False)  # type: ignore[arg-type]
+        here = await store.reviews.step(
+            None, here.review.published_at, here.review.id, forward=False
+        )  # type: ignore[arg-type]
     assert back == order[::-1]
 
 
 async def test_neighbours_of_a_deleted_review_are_still_found(store: ReviewStore) -> None:
-    a = await store.add(make_review("A", day=0))
-    b = await store.add(make_review("B", day=1))
-    c = await store.add(make_review("C", day=2))
-    assert await store.delete(b.id)  # type: ignore[arg-type]
-    after = await store.step(None, b.published_at, b.id, forward=True)  # type: ignore[arg-type]
-    before = await store.step(None, b.published_at, b.id, forward=False)  # type: ignore[arg-type]
+    a = await store.reviews.add(make_review("A", day=0))
+    b = await store.reviews.add(make_review("B", day=1))
+    c = await store.reviews.add(make_review("C", day=2))
+    assert await store.reviews.delete(b.id)  # type: ignore[arg-type]
+    after = await store.reviews.step(None, b.published_at, b.id, forward=True)  # type: ignore[arg-type]
+    before = await store.reviews.step(None, b.published_at, b.id, forward=False)  # type: ignore[arg-type]
     assert after is not None and after.review.id == c.id and after.position == 2
     assert before is not None and before.review.id == a.id
-    nearest = await store.nearest(None, b.published_at)
+    nearest = await store.reviews.nearest(None, b.published_at)
     assert nearest is not None and nearest.review.id == c.id
 
 
 async def test_a_server_sees_the_catalogue_and_its_own_reviews_only(store: ReviewStore) -> None:
-    catalogue = await store.add(make_review("Shared", day=1))
-    mine = await store.add(make_review("Alpha secret", day=2, guild_id=1))
-    theirs = await store.add(make_review("Beta secret", day=3, guild_id=2))
+    catalogue = await store.reviews.add(make_review("Shared", day=1))
+    mine = await store.reviews.add(make_review("Alpha secret", day=2, guild_id=1))
+    theirs = await store.reviews.add(make_review("Beta secret", day=3, guild_id=2))
 
     assert [h.title for h in await store.search("secret", guild_id=1)] == ["Alpha secret"]
     assert [h.title for h in await store.search("secret", guild_id=2)] == ["Beta secret"]
     assert await store.search("secret") == []
-    assert await store.get(theirs.id, guild_id=1) is None  # type: ignore[arg-type]
-    assert await store.context(theirs.id, 1) is None  # type: ignore[arg-type]
+    assert await store.reviews.get(theirs.id, guild_id=1) is None  # type: ignore[arg-type]
+    assert await store.reviews.context(theirs.id, 1) is None  # type: ignore[arg-type]
 
-    shown = await store.context(catalogue.id, 1)  # type: ignore[arg-type]
+    shown = await store.reviews.context(catalogue.id, 1)  # type: ignore[arg-type]
     assert shown is not None
     assert (shown.next_id, shown.total) == (mine.id, 2)
-    latest = await store.latest(1)
+    latest = await store.reviews.latest(1)
     assert latest is not None and latest.review.id == mine.id
-    assert (await store.latest(None)).review.id == catalogue.id  # type: ignore[union-attr]
+    assert (await store.reviews.latest(None)).review.id == catalogue.id  # type: ignore[union-attr]
     for _ in range(30):
-        picked = await store.random(1)
+        picked = await store.reviews.random(1)
         assert picked is not None and picked.review.id in {catalogue.id, mine.id}
 
 
@@ -153,37 +154,37 @@ async def test_position_and_total_match_a_plain_count(store: ReviewStore) -> Non
         # spread over years, months, days and hours, with collisions, in both scopes
         at = EPOCH + timedelta(hours=(i * 2903) % 40_000, minutes=i % 4)
         review = make_review(f"R{i}", published_at=at, guild_id=None if i % 3 else 7)
-        ids.append((await store.add(review)).id)
-    moved = await store.get(ids[1], 7)
+        ids.append((await store.reviews.add(review)).id)
+    moved = await store.reviews.get(ids[1], 7)
     assert moved is not None  # a review moved to another year is counted in its new place
-    await store.update(replace(moved, published_at=EPOCH - timedelta(days=400)))
+    await store.reviews.update(replace(moved, published_at=EPOCH - timedelta(days=400)))
     for gone in ids[::5]:
-        await store.delete(gone)  # type: ignore[arg-type]
+        await store.reviews.delete(gone)  # type: ignore[arg-type]
     catalogue = sorted(
-        [r async for r in store.iter_reviews(None)], key=lambda r: (r.published_at, r.id)
+        [r async for r in store.reviews.all(None)], key=lambda r: (r.published_at, r.id)
     )
     visible = sorted(
-        catalogue + [r async for r in store.iter_reviews(7)], key=lambda r: (r.published_at, r.id)
+        catalogue + [r async for r in store.reviews.all(7)], key=lambda r: (r.published_at, r.id)
     )
     for number, review in enumerate(visible, start=1):
-        shown = await store.context(review.id, 7)  # type: ignore[arg-type]
+        shown = await store.reviews.context(review.id, 7)  # type: ignore[arg-type]
         assert shown is not None
         assert (shown.position, shown.total) == (number, len(visible))
     for number, review in enumerate(catalogue, start=1):  # the CLI; a server of no reviews
         for guild in (None, 8):
-            shown = await store.context(review.id, guild)  # type: ignore[arg-type]
+            shown = await store.reviews.context(review.id, guild)  # type: ignore[arg-type]
             assert shown is not None
             assert (shown.position, shown.total) == (number, len(catalogue))
 
 
 async def test_random_is_uniform_over_what_the_server_sees(store: ReviewStore) -> None:
-    visible = [await store.add(make_review(f"Film {i}", day=i)) for i in range(4)]
+    visible = [await store.reviews.add(make_review(f"Film {i}", day=i)) for i in range(4)]
     for i in range(12):
-        await store.add(make_review(f"Other server {i}", guild_id=99, day=i))
-    await store.add(make_review("A book", category="book", day=20))
+        await store.reviews.add(make_review(f"Other server {i}", guild_id=99, day=i))
+    await store.reviews.add(make_review("A book", category="book", day=20))
     counts = Counter()
     for _ in range(1200):
-        picked = await store.random(None, Category.OTHER)
+        picked = await store.reviews.random(None, Category.OTHER)
         assert picked is not None
         counts[picked.review.id] += 1
     assert set(counts) == {r.id for r in visible}
@@ -192,91 +193,101 @@ async def test_random_is_uniform_over_what_the_server_sees(store: ReviewStore) -
 
 
 async def test_random_on_an_empty_scope_is_none(store: ReviewStore) -> None:
-    assert await store.random(None) is None
-    await store.add(make_review("Film", category="film"))
-    assert await store.random(None, Category.BOOK) is None
+    assert await store.reviews.random(None) is None
+    await store.reviews.add(make_review("Film", category="film"))
+    assert await store.reviews.random(None, Category.BOOK) is None
 
 
 async def test_a_duplicate_title_and_creator_in_one_scope_is_refused(store: ReviewStore) -> None:
-    first = await store.add(make_review("Solaris", creator="Andrei Tarkovsky"))
+    first = await store.reviews.add(make_review("Solaris", creator="Andrei Tarkovsky"))
     with pytest.raises(DuplicateReviewError) as caught:
-        await store.add(make_review("SOLARIS ", creator="andrei tarkovsky"))
+        await store.reviews.add(make_review("SOLARIS ", creator="andrei tarkovsky"))
     assert caught.value.existing_id == first.id
-    await store.add(make_review("Solaris", creator="Stanisław Lem"))
-    await store.add(make_review("Solaris", creator="Andrei Tarkovsky", guild_id=5))
-    assert len(await store.find_title("solaris", 5)) == 3
-    assert await store.duplicate_of(make_review("Sólaris", creator="ANDREI  Tarkovsky")) == first.id
-    assert await store.duplicate_of(make_review("Solaris", creator="Steven Soderbergh")) is None
+    await store.reviews.add(make_review("Solaris", creator="Stanisław Lem"))
+    await store.reviews.add(make_review("Solaris", creator="Andrei Tarkovsky", guild_id=5))
+    assert len(find_title(store, "solaris", 5)) == 3
+    assert (
+        await store.reviews.duplicate_of(make_review("Sólaris", creator="ANDREI  Tarkovsky"))
+        == first.id
+    )
+    assert (
+        await store.reviews.duplicate_of(make_review("Solaris", creator="Steven Soderbergh"))
+        is None
+    )
 
 
 async def test_a_title_shared_by_several_reviews_shows_the_newest(store: ReviewStore) -> None:
     for day, creator in ((9, "Soderbergh"), (1, "Tarkovsky"), (5, "Lem")):
-        await store.add(make_review("Solaris", creator=creator, day=day))
-    assert (await store.resolve_title("solaris", None)).review.creator == "Soderbergh"
+        await store.reviews.add(make_review("Solaris", creator=creator, day=day))
+    assert (await store.reviews.resolve_title("solaris", None)).review.creator == "Soderbergh"
     for day in range(10, 40):  # a crowded title: the newest of the 25 added last
-        await store.add(make_review("Night", creator=f"Maker {day}", day=day))
-    await store.add(make_review("Night", creator="Early", day=2))
-    assert (await store.resolve_title("night", None)).review.creator == "Maker 39"
+        await store.reviews.add(make_review("Night", creator=f"Maker {day}", day=day))
+    await store.reviews.add(make_review("Night", creator="Early", day=2))
+    assert (await store.reviews.resolve_title("night", None)).review.creator == "Maker 39"
 
 
 async def test_update_and_delete_keep_search_in_step(store: ReviewStore) -> None:
-    review = await store.add(make_review("Old name", body="about lighthouses"))
+    review = await store.reviews.add(make_review("Old name", body="about lighthouses"))
     from dataclasses import replace
 
-    await store.update(replace(review, title="New name", body="about submarines"))
+    await store.reviews.update(replace(review, title="New name", body="about submarines"))
     assert await store.search("old name") == []
     assert [h.title for h in await store.search("new name")] == ["New name"]
     assert [h.title for h in await store.search("submarines")] == ["New name"]
     assert await store.search("lighthouses") == []
-    await store.delete(review.id)  # type: ignore[arg-type]
+    await store.reviews.delete(review.id)  # type: ignore[arg-type]
     assert await store.search("new name") == []
     assert await store.search("submarines") == []
-    assert await store.integrity_check() == ["ok"]
+    assert integrity_check(store) == ["ok"]
 
 
 async def test_import_adds_updates_and_leaves_unchanged_by_identity(store: ReviewStore) -> None:
     her = make_review("Her", creator="Spike Jonze", rating="4")
     undated = make_review("Undated", published_at=EPOCH + timedelta(days=3))
-    first = await store.import_reviews([(her, True), (undated, False)])
+    first = await store.imports.add_or_update([(her, True), (undated, False)])
     assert [r for r, _ in first] == [ImportResult.ADDED, ImportResult.ADDED]
 
-    again = await store.import_reviews(
+    again = await store.imports.add_or_update(
         [
             (make_review("HER", creator="spike jonze", rating="4.5"), True),
             (make_review("Undated", published_at=EPOCH + timedelta(days=300)), False),
         ]
     )
     assert [r for r, _ in again] == [ImportResult.UPDATED, ImportResult.UNCHANGED]
-    stored = await store.get(first[0][1].id)  # type: ignore[arg-type]
+    stored = await store.reviews.get(first[0][1].id)  # type: ignore[arg-type]
     assert stored is not None and stored.rating == Rating.parse("4.5")
-    kept = await store.get(first[1][1].id)  # type: ignore[arg-type]
+    kept = await store.reviews.get(first[1][1].id)  # type: ignore[arg-type]
     assert kept is not None and kept.published_at == EPOCH + timedelta(days=3)
 
 
 async def test_settings_are_per_server(store: ReviewStore) -> None:
-    await store.set_review_channel(1, 111)
-    await store.set_reviewer_role(1, 222)
-    await store.set_review_channel(2, 333)
-    one, two, three = await store.settings(1), await store.settings(2), await store.settings(3)
+    await store.guilds.set_review_channel(1, 111)
+    await store.guilds.set_reviewer_role(1, 222)
+    await store.guilds.set_review_channel(2, 333)
+    one, two, three = (
+        await store.guilds.settings(1),
+        await store.guilds.settings(2),
+        await store.guilds.settings(3),
+    )
     assert (one.review_channel_id, one.reviewer_role_id) == (111, 222)
     assert (two.review_channel_id, two.reviewer_role_id) == (333, None)
     assert (three.review_channel_id, three.reviewer_role_id) == (None, None)
 
 
 async def test_backup_is_one_consistent_file(store: ReviewStore, tmp_path: Path) -> None:
-    await store.add(make_review("Her"))
+    await store.reviews.add(make_review("Her"))
     copy = await store.backup(tmp_path / "copies" / "backup.db")
     assert not Path(f"{copy}-wal").exists()
     async with ReviewStore.open(copy) as restored:
         assert [h.title for h in await restored.search("her")] == ["Her"]
-        assert await restored.integrity_check() == ["ok"]
+        assert integrity_check(restored) == ["ok"]
 
 
 async def test_resolve_title_offers_close_titles_when_nothing_matches(store: ReviewStore) -> None:
-    await store.add(make_review("The Godfather"))
-    await store.add(make_review("The Godfather Part II"))
+    await store.reviews.add(make_review("The Godfather"))
+    await store.reviews.add(make_review("The Godfather Part II"))
     with pytest.raises(ReviewNotFoundError) as caught:
-        await store.resolve_title("teh godfater", None)
+        await store.reviews.resolve_title("teh godfater", None)
     assert caught.value.suggestions[:2] == ["The Godfather", "The Godfather Part II"]
     assert "No review titled “teh godfater”" in str(caught.value)
 
@@ -284,15 +295,15 @@ async def test_resolve_title_offers_close_titles_when_nothing_matches(store: Rev
 async def test_reads_see_at_once_what_another_connection_wrote(
     store: ReviewStore, db_path: Path
 ) -> None:
-    assert await store.count() == 0 and await store.search("elsewhere") == []
+    assert await store.reviews.count() == 0 and await store.search("elsewhere") == []
     async with ReviewStore.open(db_path) as other:  # as `reviewbot import` beside the bot
-        added = await other.add(make_review("From Elsewhere"))
-        assert (await store.resolve_title("from elsewhere", None)).review.id == added.id
+        added = await other.reviews.add(make_review("From Elsewhere"))
+        assert (await store.reviews.resolve_title("from elsewhere", None)).review.id == added.id
         assert [hit.title for hit in await store.search("elsewhere")] == ["From Elsewhere"]
-        assert await store.count() == 1
-        await other.delete(added.id)  # type: ignore[arg-type]
-        assert await store.get(added.id) is None  # type: ignore[arg-type]
-        assert await store.count() == 0
+        assert await store.reviews.count() == 1
+        await other.reviews.delete(added.id)  # type: ignore[arg-type]
+        assert await store.reviews.get(added.id) is None  # type: ignore[arg-type]
+        assert await store.reviews.count() == 0
 
 
 async def test_a_failure_inside_a_bulk_load_undoes_only_its_own_part(store: ReviewStore) -> None:
@@ -302,26 +313,26 @@ async def test_a_failure_inside_a_bulk_load_undoes_only_its_own_part(store: Revi
         (make_review("Fine first"), True),
         (replace(make_review("Too big an id"), author_id=10**23), True),
     ]
-    async with store.bulk_load():
-        await store.import_reviews(good[:2])
+    async with store.imports.bulk_load():
+        await store.imports.add_or_update(good[:2])
         with pytest.raises(OverflowError):
-            await store.import_reviews(bad)
-        await store.import_reviews(good[2:])
-    stored = [review async for review in store.iter_reviews()]
+            await store.imports.add_or_update(bad)
+        await store.imports.add_or_update(good[2:])
+    stored = [review async for review in store.reviews.all()]
     assert sorted(r.title for r in stored) == ["Good 0", "Good 1", "Good 2"]
     assert all(r.body.startswith("whole text") for r in stored)
     assert [hit.title for hit in await store.search("fine first")] == []
     assert [hit.title for hit in await store.search("whole text 2")] == ["Good 2"]
-    assert await store.integrity_check() == ["ok"]
+    assert integrity_check(store) == ["ok"]
 
 
 async def test_latest_is_the_newest_even_at_the_end_of_the_calendar(store: ReviewStore) -> None:
     from datetime import UTC, datetime
 
-    await store.add(make_review("Today"))
-    last = await store.add(
+    await store.reviews.add(make_review("Today"))
+    last = await store.reviews.add(
         make_review("Far Future", published_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
     )
-    latest = await store.latest(None)
+    latest = await store.reviews.latest(None)
     assert latest is not None and latest.review.id == last.id
     assert (latest.position, latest.total, latest.next_id) == (2, 2, None)

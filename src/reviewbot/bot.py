@@ -58,10 +58,10 @@ class ReviewBot(discord.Client):
 
     async def setup_hook(self) -> None:
         assert self.application_id is not None
-        pruned = await self.store.prune_drafts(DRAFTS_KEPT)
+        pruned = await self.store.drafts.prune(DRAFTS_KEPT)
         if pruned:
             log.info("Forgot %d review draft(s) untouched for %d days", pruned, DRAFTS_KEPT.days)
-        retried = await self.store.unblock()
+        retried = await self.store.posts.unblock()
         if retried:
             log.info("Retrying %d blocked post(s) from before this start", retried)
         self.outbox.start()
@@ -113,7 +113,7 @@ class ReviewBot(discord.Client):
             await self._retry_blocked(after.guild)
 
     async def _retry_blocked(self, guild: discord.Guild) -> None:
-        if not self.is_closed() and await self.store.unblock(guild.id):
+        if not self.is_closed() and await self.store.posts.unblock(guild.id):
             self.outbox.wake()
 
 

@@ -61,9 +61,9 @@ async def import_paths(
     """
     files = list(find_review_files(paths))
     if bulk is None:
-        bulk = len(files) >= max(BULK_FROM, await store.count(guild_id))
+        bulk = len(files) >= max(BULK_FROM, await store.reviews.count(guild_id))
     if bulk:
-        async with store.bulk_load():
+        async with store.imports.bulk_load():
             return await _import_files(store, files, guild_id, progress)
     return await _import_files(store, files, guild_id, progress)
 
@@ -107,7 +107,7 @@ async def _store_batch(
     if not batch:
         return
     try:
-        outcomes = await store.import_reviews(
+        outcomes = await store.imports.add_or_update(
             [(item.review, item.dated) for _, reviews in batch for item in reviews]
         )
     except Exception:
@@ -129,7 +129,7 @@ async def export_catalogue(store: ReviewStore, folder: Path, guild_id: int | Non
     """Write every review of one scope as a Markdown file in `folder`; returns how many."""
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
-    async for review in store.iter_reviews(guild_id):
+    async for review in store.reviews.all(guild_id):
         written += 1
         (folder / export_file_name(written, review)).write_text(
             review_to_markdown(review), encoding="utf-8", newline="\n"

@@ -142,7 +142,7 @@ async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
     print(f"Imported: {report.summary()}.")
     if args.announce:
         added = [r.id for result, r in report.stored if result is ImportResult.ADDED and r.id]
-        queued = await store.queue_posts(args.guild, added)
+        queued = await store.posts.queue(args.guild, added)
         print(f"Queued {queued:,} new review(s) to be posted in server {args.guild}.")
     return EXIT_FAILED if report.failures else EXIT_OK
 
@@ -175,7 +175,7 @@ class _ProgressBar:
 async def _search(store: ReviewStore, query: str, guild_id: int | None, limit: int) -> int:
     hits = await store.search(query, guild_id=guild_id, limit=max(1, limit))
     if not hits:
-        suggestions = await store.suggest(query, guild_id)
+        suggestions = await store.search.suggest(query, guild_id)
         print(f"No reviews match “{query}”.")
         if suggestions:
             print("Did you mean: " + ", ".join(f"“{s}”" for s in suggestions) + "?")
@@ -196,7 +196,7 @@ async def _show(store: ReviewStore, title: str, guild_id: int | None) -> int:
     from .errors import ReviewNotFoundError
 
     try:
-        found = await store.resolve_title(title, guild_id)
+        found = await store.reviews.resolve_title(title, guild_id)
     except ReviewNotFoundError as error:
         print(error)
         return EXIT_NOT_FOUND

@@ -55,10 +55,10 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def _resolve(self, interaction: Interaction, title: str) -> ReviewContext:
         picked = _PICKED.fullmatch(title.strip())
         if picked:
-            shown = await self.store.context(int(picked[1]), interaction.guild_id)
+            shown = await self.store.reviews.context(int(picked[1]), interaction.guild_id)
             if shown is not None:
                 return shown
-        return await self.store.resolve_title(title, interaction.guild_id)
+        return await self.store.reviews.resolve_title(title, interaction.guild_id)
 
     @app_commands.command(description="Search reviews by title and text")
     @app_commands.describe(
@@ -75,7 +75,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
         category: app_commands.Choice[str] | None = None,
         min_rating: app_commands.Choice[int] | None = None,
     ) -> None:
-        saved = await self.store.save_search(
+        saved = await self.store.search.save(
             interaction.guild_id,
             query,
             _category(category),
@@ -117,7 +117,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
         if current.strip():
             hits = await self.store.search(current, guild, AUTOCOMPLETE_CHOICES, include_body=False)
         else:
-            hits = await self.store.recent(guild, AUTOCOMPLETE_CHOICES)
+            hits = await self.store.reviews.recent(guild, AUTOCOMPLETE_CHOICES)
         choices = []
         for hit in hits:
             by = f" — {hit.creator}" if hit.creator else ""
@@ -132,7 +132,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
 
     @app_commands.command(description="Show the newest review")
     async def latest(self, interaction: Interaction) -> None:
-        await send_review(interaction, await self.store.latest(interaction.guild_id))
+        await send_review(interaction, await self.store.reviews.latest(interaction.guild_id))
 
     @app_commands.command(description="Show a review picked at random")
     @app_commands.describe(category="Only this kind of work")
@@ -140,7 +140,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def random(
         self, interaction: Interaction, category: app_commands.Choice[str] | None = None
     ) -> None:
-        shown = await self.store.random(interaction.guild_id, _category(category))
+        shown = await self.store.reviews.random(interaction.guild_id, _category(category))
         if shown is None and category is not None:
             raise UserError(f"There are no {category.value} reviews here yet.")
         await send_review(interaction, shown)

@@ -79,7 +79,7 @@ class OutboxWorker:
     async def _run(self) -> None:
         while not self.bot.is_closed():
             try:
-                while batch := await self.store.due():
+                while batch := await self.store.posts.due():
                     if not any([await self.deliver(item) for item in batch]):
                         break  # only rows of servers not connected yet: wait for them
             except Exception:
@@ -91,18 +91,18 @@ class OutboxWorker:
             self._wake.clear()
 
     async def _idle_seconds(self) -> float:
-        next_retry = await self.store.next_retry()
+        next_retry = await self.store.posts.next_retry()
         if next_retry is None:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(0.0, (next_retry - utc_now()).total_seconds()))
 
     async def deliver(self, item: OutboxItem) -> bool:
         """Try one row; False when its server is not connected yet (the row is left as it is)."""
-        unblocks = self.store.unblocks  # a change while this row is tried retries it
+        unblocks = self.store.posts.unblocks  # a change while this row is tried retries it
         if self.bot.get_guild(item.guild_id) is None:
             if not self.bot.is_ready():
                 return False
-            await self.store.block(
+            await self.store.posts.block(
                 item,
                 "The bot is not in this server any more; invite it again to post.",
                 unblocks=unblocks,
@@ -117,10 +117,10 @@ class OutboxWorker:
                 await self._delete(item)
         except Blocked as blocked:
             log.warning("Post queue row %d blocked: %s", item.id, blocked)
-            await self.store.block(item, str(blocked), unblocks=unblocks)
+            await self.store.posts.block(item, str(blocked), unblocks=unblocks)
         except discord.Forbidden as error:
             reason = await self._forbidden_reason(item, error)
-            await self.store.block(item, reason, unblocks=unblocks)
+            await self.store.posts.block(item, reason, unblocks=unblocks)
         except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError, OSError) as error:
             await self._retry(item, f"Discord did not answer ({_short(error)}); retrying")
         except discord.HTTPException as error:
@@ -134,36 +134,44 @@ class OutboxWorker:
         backoff = self.retry_base * 2.0**item.attempts
         delay = min(MAX_BACKOFF_SECONDS, backoff) * random.uniform(0.8, 1.2)
         log.info("Post queue row %d: %s in %.1f s", item.id, reason, delay)
-        await self.store.retry_later(item, reason, utc_now() + timedelta(seconds=delay))
+        await self.store.posts.retry_later(item, reason, utc_now() + timedelta(seconds=delay))
 
     async def _notify(self, item_id: int) -> None:
         watchers = self._watchers.pop(item_id, [])
         if not watchers:
             return
-        current = await self.store.outbox_item(item_id)
+        current = await self.store.posts.item(item_id)
         for future in watchers:
             if current is not None and not future.done():
                 future.set_result(current)
 
     async def _post(self, item: OutboxItem) -> None:
         assert item.review_id is not None or item.action is not OutboxAction.POST
-        shown = await self.store.context(item.review_id, item.guild_id) if item.review_id else None
+        shown = (
+            await self.store.reviews.context(item.review_id, item.guild_id)
+            if item.review_id
+            else None
+        )
         if shown is None:
-            await self.store.drop(item, "the review was deleted before it was posted")
+            await self.store.posts.drop(item, "the review was deleted before it was posted")
             return
         channel = await self._review_channel(item.guild_id)
         reply = review_reply(shown, in_channel=True)
         message = await channel.send(embed=reply.embed, view=reply.view, nonce=item.id)
-        await self.store.delivered(item, channel.id, message.id)
+        await self.store.posts.delivered(item, channel.id, message.id)
         log.info(
             "Posted review %d in channel %d (message %d)", item.review_id, channel.id, message.id
         )
 
     async def _edit(self, item: OutboxItem) -> None:
         assert item.channel_id is not None and item.message_id is not None
-        shown = await self.store.context(item.review_id, item.guild_id) if item.review_id else None
+        shown = (
+            await self.store.reviews.context(item.review_id, item.guild_id)
+            if item.review_id
+            else None
+        )
         if shown is None:
-            await self.store.drop(item, "the review was deleted before its post was updated")
+            await self.store.posts.drop(item, "the review was deleted before its post was updated")
             return
         reply = review_reply(shown, in_channel=True)
         message = self.bot.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
@@ -173,19 +181,19 @@ class OutboxWorker:
             )
         except discord.NotFound:
             # The post (or its channel) was deleted by someone: publish the review afresh.
-            await self.store.repost(item)
+            await self.store.posts.repost(item)
             return
-        await self.store.delivered(item)
+        await self.store.posts.delivered(item)
 
     async def _delete(self, item: OutboxItem) -> None:
         assert item.channel_id is not None and item.message_id is not None
         message = self.bot.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
         with suppress(discord.NotFound):  # already gone is what we wanted
             await message.get_partial_message(item.message_id).delete()
-        await self.store.delivered(item)
+        await self.store.posts.delivered(item)
 
     async def _review_channel(self, guild_id: int) -> discord.TextChannel:
-        settings = await self.store.settings(guild_id)
+        settings = await self.store.guilds.settings(guild_id)
         if settings.review_channel_id is None:
             raise Blocked(
                 "No review channel is set. A server manager can choose one with "
@@ -208,7 +216,7 @@ class OutboxWorker:
     async def _forbidden_reason(self, item: OutboxItem, error: discord.Forbidden) -> str:
         channel = self.bot.get_channel(item.channel_id or 0)
         if channel is None:
-            settings = await self.store.settings(item.guild_id)
+            settings = await self.store.guilds.settings(item.guild_id)
             channel = self.bot.get_channel(settings.review_channel_id or 0)
         if isinstance(channel, discord.TextChannel) and (missing := missing_permissions(channel)):
             return _missing_text(channel, missing)

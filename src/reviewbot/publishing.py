@@ -66,7 +66,7 @@ async def require_reviewer(interaction: Interaction) -> discord.Member:
     member = _member(interaction)
     if member.guild_permissions.manage_guild:
         return member
-    settings = await interaction.client.store.settings(member.guild.id)
+    settings = await interaction.client.store.guilds.settings(member.guild.id)
     if settings.reviewer_role_id is None:
         raise UserError(
             "Only server managers can post reviews here until a reviewer role is set "
@@ -153,7 +153,7 @@ def _submitted_values(data: Any) -> dict[str, str]:
 
 async def open_new_form(interaction: Interaction, category: Category) -> None:
     member = await require_reviewer(interaction)
-    draft = await interaction.client.store.save_draft(
+    draft = await interaction.client.store.drafts.save(
         Draft(guild_id=member.guild.id, user_id=member.id, category=category)
     )
     await interaction.response.send_modal(review_form(draft))
@@ -167,7 +167,7 @@ async def open_edit_form(interaction: Interaction, shown: ReviewContext) -> None
             f"This review is {len(review.body):,} characters long, more than Discord's form "
             f"holds ({TEXT_INPUT_VALUE:,}); it can only be changed in the catalogue files."
         )
-    draft = await interaction.client.store.save_draft(
+    draft = await interaction.client.store.drafts.save(
         Draft(
             guild_id=member.guild.id,
             user_id=member.id,
@@ -187,12 +187,12 @@ async def open_edit_form(interaction: Interaction, shown: ReviewContext) -> None
 async def handle_form(interaction: Interaction, draft_id: int) -> None:
     """A submitted form: keep what was typed, then show the preview or what to fix."""
     store = interaction.client.store
-    draft = await store.draft(draft_id, interaction.user.id)
+    draft = await store.drafts.get(draft_id, interaction.user.id)
     if draft is None:
         raise UserError("This form has expired. Start again with `/review post`.")
     typed = _submitted_values(interaction.data)
     field = {name: typed.get(name, "").strip() for name in DRAFT_FIELDS}
-    draft = await store.save_draft(
+    draft = await store.drafts.save(
         replace(
             draft,
             title=field["title"],
@@ -217,14 +217,14 @@ async def _preview(interaction: Interaction, draft: Draft) -> dict[str, Any]:
             "embed": None,
             "view": _draft_view(draft.id, publish=False),
         }
-    total = await store.count(draft.guild_id)
+    total = await store.reviews.count(draft.guild_id)
     if draft.review_id is not None:
-        shown = await store.context(draft.review_id, draft.guild_id)
+        shown = await store.reviews.context(draft.review_id, draft.guild_id)
         assert shown is not None
         shown = replace(shown, review=review)
     else:
         shown = ReviewContext(review, None, None, total + 1, total + 1)
-    settings = await store.settings(draft.guild_id)
+    settings = await store.guilds.settings(draft.guild_id)
     where = (
         f"<#{settings.review_channel_id}>" if settings.review_channel_id else "the review channel"
     )
@@ -241,7 +241,7 @@ async def _draft_review(interaction: Interaction, draft: Draft) -> Review:
     review = draft.to_review(member.display_name)
     store = interaction.client.store
     if draft.review_id is not None:
-        original = await store.get(draft.review_id, draft.guild_id)
+        original = await store.reviews.get(draft.review_id, draft.guild_id)
         if original is None:
             raise UserError("That review has been deleted in the meantime.")
         review = replace(
@@ -252,9 +252,9 @@ async def _draft_review(interaction: Interaction, draft: Draft) -> Review:
             author_id=original.author_id,
             image_url=original.image_url,
         )
-    existing = await store.duplicate_of(review)
+    existing = await store.reviews.duplicate_of(review)
     if existing is not None and existing != draft.review_id:
-        stored = await store.get(existing, draft.guild_id)
+        stored = await store.reviews.get(existing, draft.guild_id)
         raise DuplicateReviewError(existing, stored.title if stored else review.title)
     return review
 
@@ -294,7 +294,7 @@ class DraftButton(
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         store = interaction.client.store
-        draft = await store.draft(self.draft_id, interaction.user.id)
+        draft = await store.drafts.get(self.draft_id, interaction.user.id)
         if draft is None:
             raise UserError(
                 "This draft is gone (published or cancelled). Start again with `/review post`."
@@ -302,10 +302,10 @@ class DraftButton(
         if self.action == "edit":
             await interaction.response.send_modal(review_form(draft))
         elif self.action == "cancel":
-            await store.discard_draft(self.draft_id)
+            await store.drafts.discard(self.draft_id)
             await interaction.response.edit_message(content="Discarded.", embed=None, view=None)
         elif self.action == "spoiler":
-            draft = await store.save_draft(replace(draft, spoiler=not draft.spoiler))
+            draft = await store.drafts.save(replace(draft, spoiler=not draft.spoiler))
             await interaction.response.edit_message(**await _preview(interaction, draft))
         else:
             await _publish(interaction, draft)
@@ -320,22 +320,22 @@ async def _publish(interaction: Interaction, draft: Draft) -> None:
         require_owner(interaction, review)
     await interaction.response.defer()  # posting may take a moment; the preview stays meanwhile
     if draft.review_id is None:
-        stored, item_id = await store.publish(review)
+        stored, item_id = await store.reviews.publish(review)
     else:
-        stored = await store.update(review)
+        stored = await store.reviews.update(review)
         item_id = None
     assert draft.id is not None
-    await store.discard_draft(draft.id)
+    await store.drafts.discard(draft.id)
     worker = interaction.client.outbox
     worker.wake()
     title = truncate(stored.title, 100)
     if item_id is None:
         text = f"Saved your changes to “{title}”."
-        if await store.has_post(stored.id):  # type: ignore[arg-type]
+        if await store.posts.has_post(stored.id):  # type: ignore[arg-type]
             text += " Its post will be updated in a moment."
     else:
         item = await worker.wait_for(item_id, CONFIRM_WAIT_SECONDS)
-        text = _confirmation(title, item, await store.context(stored.id, stored.guild_id))  # type: ignore[arg-type]
+        text = _confirmation(title, item, await store.reviews.context(stored.id, stored.guild_id))  # type: ignore[arg-type]
     await interaction.edit_original_response(content=text, embed=None, view=None)
 
 
@@ -390,13 +390,13 @@ class DeleteButton(
             await interaction.response.edit_message(content="Kept.", view=None)
             return
         store = interaction.client.store
-        review = await store.get(self.review_id, interaction.guild_id)
+        review = await store.reviews.get(self.review_id, interaction.guild_id)
         if review is None:
             await interaction.response.edit_message(content="Already deleted.", view=None)
             return
         require_owner(interaction, review)
-        posted = await store.has_post(self.review_id)
-        await store.delete(self.review_id)
+        posted = await store.posts.has_post(self.review_id)
+        await store.reviews.delete(self.review_id)
         interaction.client.outbox.wake()
         gone = " Its post will be removed in a moment." if posted else ""
         await interaction.response.edit_message(
@@ -417,8 +417,8 @@ async def set_channel(interaction: Interaction, channel: discord.TextChannel) ->
             "it in the channel's permissions, then run this again."
         )
     store = interaction.client.store
-    await store.set_review_channel(member.guild.id, channel.id)
-    waiting = await store.unblock(member.guild.id)
+    await store.guilds.set_review_channel(member.guild.id, channel.id)
+    waiting = await store.posts.unblock(member.guild.id)
     interaction.client.outbox.wake()
     extra = f" {waiting} waiting post(s) will go out now." if waiting else ""
     await interaction.response.send_message(
@@ -428,7 +428,7 @@ async def set_channel(interaction: Interaction, channel: discord.TextChannel) ->
 
 async def set_role(interaction: Interaction, role: discord.Role) -> None:
     member = require_manager(interaction)
-    await interaction.client.store.set_reviewer_role(member.guild.id, role.id)
+    await interaction.client.store.guilds.set_reviewer_role(member.guild.id, role.id)
     await interaction.response.send_message(
         f"Members with {role.mention} can now post reviews (as can server managers).",
         ephemeral=True,
@@ -437,7 +437,7 @@ async def set_role(interaction: Interaction, role: discord.Role) -> None:
 
 async def show_settings(interaction: Interaction) -> None:
     member = require_manager(interaction)
-    settings = await interaction.client.store.settings(member.guild.id)
+    settings = await interaction.client.store.guilds.settings(member.guild.id)
     channel = f"<#{settings.review_channel_id}>" if settings.review_channel_id else "not set"
     role = f"<@&{settings.reviewer_role_id}>" if settings.reviewer_role_id else "not set"
     embed = discord.Embed(title="reviewbot settings", colour=discord.Colour.blurple())
@@ -455,13 +455,13 @@ async def show_status(interaction: Interaction) -> None:
     member = require_manager(interaction)
     bot = interaction.client
     store = bot.store
-    queue = await store.queue_status(member.guild.id)
+    queue = await store.posts.status(member.guild.id)
     latency = f"{bot.latency * 1000:.0f} ms" if bot.latency == bot.latency else "not measured yet"
     uptime = timedelta(seconds=round(time.monotonic() - bot.started))
     embed = discord.Embed(title="reviewbot status", colour=discord.Colour.green())
     embed.add_field(name="Gateway latency", value=latency)
     embed.add_field(name="Uptime", value=str(uptime))
-    embed.add_field(name="Reviews here", value=f"{await store.count(member.guild.id):,}")
+    embed.add_field(name="Reviews here", value=f"{await store.reviews.count(member.guild.id):,}")
     embed.add_field(name="Schema version", value=str(store.schema_version))
     embed.add_field(
         name="Versions",

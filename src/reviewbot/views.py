@@ -105,7 +105,7 @@ async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) 
         min_rating=saved.min_rating,
     )
     if not hits:
-        suggestions = await interaction.client.store.suggest(saved.query, saved.guild_id)
+        suggestions = await interaction.client.store.search.suggest(saved.query, saved.guild_id)
         raise NoResultsError(saved.query, suggestions)
     page_count = -(-len(hits) // HITS_PER_PAGE)
     page = max(0, min(page, page_count - 1))
@@ -179,11 +179,11 @@ class NavButton(
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         store = interaction.client.store
         at = decode_time(self.at)
-        shown = await store.step(interaction.guild_id, at, self.review_id, self.forward)
+        shown = await store.reviews.step(interaction.guild_id, at, self.review_id, self.forward)
         if shown is None:
             # The end moved (reviews deleted since): show where the list ends now.
             end = "last" if self.forward else "first"
-            shown = await store.nearest(interaction.guild_id, at)
+            shown = await store.reviews.nearest(interaction.guild_id, at)
             if shown is None:
                 raise UserError("There are no reviews here any more.")
             reply = review_reply(shown, note=f"That was the {end} review.")
@@ -220,7 +220,7 @@ class PageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        shown = await interaction.client.store.context(self.review_id, interaction.guild_id)
+        shown = await interaction.client.store.reviews.context(self.review_id, interaction.guild_id)
         if shown is not None:
             await interaction.response.edit_message(**review_reply(shown, self.page).send_kwargs())
             return
@@ -257,7 +257,7 @@ class PageCount(ui.DynamicItem[ui.Button[Any]], template=r"reviewbot:pageof:(?P<
 
 async def offer_nearest(interaction: Interaction, at: datetime) -> None:
     """A review that was deleted since: say so privately, with the review nearest its place."""
-    nearest = await interaction.client.store.nearest(interaction.guild_id, at)
+    nearest = await interaction.client.store.reviews.nearest(interaction.guild_id, at)
     if nearest is None:
         raise UserError("That review has been deleted, and there are no others here.")
     reply = review_reply(nearest, note="That review has been deleted. This is the nearest one:")
@@ -289,7 +289,7 @@ class HitsPageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        saved = await interaction.client.store.saved_search(self.search_id, interaction.guild_id)
+        saved = await interaction.client.store.search.saved(self.search_id, interaction.guild_id)
         if saved is None:
             raise UserError("These results are not available here. Run `/review search` again.")
         reply = await search_reply(interaction, saved, self.page)
@@ -335,7 +335,7 @@ class HitSelect(
         if chosen is None:
             raise UserError("Pick a review from the menu to open it.")
         review_id, at = int(chosen[1]), decode_time(chosen[2])
-        shown = await interaction.client.store.context(review_id, interaction.guild_id)
+        shown = await interaction.client.store.reviews.context(review_id, interaction.guild_id)
         if shown is None:
             await offer_nearest(interaction, at)
             return

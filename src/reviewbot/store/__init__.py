@@ -1,0 +1,69 @@
+"""The catalogue in SQLite, the only package that speaks SQL: one façade over small rooms.
+
+    store.reviews   reading, previous/next, random, single-review writes   (reviews.py)
+    store.imports   many reviews at once, bulk loads                        (imports.py)
+    store.search    search by title and text, saved searches                (search.py)
+    store.posts     the post queue                                          (posts.py)
+    store.drafts    reviews being written in Discord                        (drafts.py)
+    store.guilds    each server's settings                                  (guilds.py)
+    store.db        the file, its connections and transactions              (db.py)
+
+Rows become values at the rooms' edges (rows.py); the schema is numbered migrations (schema.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from .db import Database
+from .drafts import Drafts
+from .guilds import Guilds, GuildSettings
+from .imports import ImportResult, Imports
+from .posts import OutboxAction, OutboxItem, OutboxState, PostQueue, QueueStatus
+from .reviews import Reviews
+from .rows import to_db_time
+from .schema import LATEST_SCHEMA
+from .search import SavedSearch, Search, SpellingIndex
+
+__all__ = [
+    "LATEST_SCHEMA",
+    "GuildSettings",
+    "ImportResult",
+    "OutboxAction",
+    "OutboxItem",
+    "OutboxState",
+    "QueueStatus",
+    "ReviewStore",
+    "SavedSearch",
+    "to_db_time",
+]
+
+
+class ReviewStore:
+    """Reviews, their search indexes, the post queue, drafts and settings, in one SQLite file."""
+
+    def __init__(self, db: Database, schema_version: int, *, created: bool = False) -> None:
+        self.db = db
+        self.path = db.path
+        self.schema_version = schema_version
+        self.created = created  # True when this open made a new, empty database
+        spellings = SpellingIndex()
+        self.search = Search(db)
+        self.reviews = Reviews(db, self.search, spellings)
+        self.imports = Imports(db, spellings)
+        self.posts = PostQueue(db)
+        self.drafts = Drafts(db)
+        self.guilds = Guilds(db)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: str | Path) -> AsyncIterator[ReviewStore]:
+        """Open (creating and migrating as needed) the database at `path`."""
+        async with Database.open(Path(path)) as (db, before, version):
+            yield cls(db, version, created=before == 0)
+
+    async def backup(self, destination: str | Path) -> Path:
+        """A consistent copy of the whole database in one file, safe while others write."""
+        return await self.db.backup(Path(destination))

@@ -1,0 +1,140 @@
+"""The SQLite file: its two connections, their settings, transactions and backups."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .schema import migrate
+
+BUSY_TIMEOUT_MS = 5_000
+READER_BUSY_TIMEOUT_MS = 1_000
+# Page caches. SQLite's default (2 MiB) is too small for a large catalogue. Quick reads (title
+# search, neighbours) are mostly row reads at random places and get the larger share; the
+# other connection (writes, typo and text search) needs less. Measured in bench/README.md.
+CACHE_KIB = 16 * 1024
+READER_CACHE_KIB = 88 * 1024
+# Temporary b-trees (a materialised CTE, an IN list) kept in memory: in a file, each one cost
+# more than the statement around it. They hold a few rows.
+TEMP_STORE = "MEMORY"
+
+Params = Mapping[str, Any] | Sequence[Any]
+Tracer = Callable[[str], None]
+
+# Set while a task runs inside a transaction (a bulk load's, say): a transaction begun inside
+# it is a savepoint, so a failure undoes its own part and leaves the outer one to go on.
+_in_transaction: ContextVar[bool] = ContextVar("reviewbot_in_transaction", default=False)
+
+
+class Database:
+    """One SQLite file through two connections.
+
+    Writes, and reads that may take milliseconds, go through aiosqlite (a worker thread).
+    Quick reads (index probes, short ranges) run in place on a read-only connection of their
+    own: an aiosqlite call's hop to its thread and back costs more than they do.
+    """
+
+    def __init__(
+        self, connection: aiosqlite.Connection, reader: sqlite3.Connection, path: Path
+    ) -> None:
+        self.connection = connection
+        self._reader = reader
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: Path) -> AsyncIterator[tuple[Database, int, int]]:
+        """The database at `path`, created and migrated as needed, with its schema version
+        before and after opening."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await connection.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+            before, version = await migrate(connection)
+            reader = sqlite3.connect(path, isolation_level=None)
+            try:
+                # In WAL mode a read waits for no writer; only recovering a crashed writer's
+                # log (milliseconds) could hold it up, and then it waits here, briefly.
+                reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
+                reader.execute("PRAGMA query_only = ON")
+                reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+                reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+                yield cls(connection, reader, path), before, version
+            finally:
+                reader.close()
+        finally:
+            await connection.close()
+
+    def read(self, sql: str, params: Params = ()) -> list[Any]:
+        """The rows of a quick read, run on the event loop's thread."""
+        return self._reader.execute(sql, params).fetchall()
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Any]:
+        """The rows of a read that may take milliseconds, or that must see this connection's
+        own writes in order (through aiosqlite)."""
+        return list(await self.connection.execute_fetchall(sql, params))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; inside another one, a savepoint of it."""
+        if _in_transaction.get():
+            async with self._savepoint():
+                yield self.connection
+            return
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            token = _in_transaction.set(True)
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            finally:
+                _in_transaction.reset(token)
+            await self.connection.commit()
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        await self.connection.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            await self.connection.execute("ROLLBACK TO nested")
+            await self.connection.execute("RELEASE nested")
+            raise
+        await self.connection.execute("RELEASE nested")
+
+    async def trace(self, tracer: Tracer | None) -> None:
+        """Call `tracer` with the text of every statement either connection runs (None stops).
+
+        For benchmarks and tests: SQLite's own trace hook, so the rooms run unchanged.
+        """
+        self._reader.set_trace_callback(tracer)
+        await self.connection.set_trace_callback(tracer)  # type: ignore[arg-type]  # None is allowed
+
+    async def backup(self, destination: Path) -> Path:
+        """A consistent copy of the whole database in one file, safe while others write."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".partial")
+        partial.unlink(missing_ok=True)
+        target = sqlite3.connect(partial)
+        try:
+            await self.connection.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+        partial.replace(destination)
+        return destination
