@@ -8,9 +8,10 @@ import pytest
 
 from reviewbot.bot import ReviewBot
 from reviewbot.funnel import APOLOGY
-from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL, embed_length
+from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL
 
 from .bot_fixtures import running_bot
+from .discord_limits import embed_length
 from .loopback.interactions import Reply
 from .loopback.model import Guild, Message
 from .loopback.server import LoopbackDiscord

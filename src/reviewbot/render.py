@@ -123,15 +123,8 @@ def _description_room(title: str, author: str, fields: list[tuple[str, str]]) ->
     return min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - taken)
 
 
-def review_pages(review: Review) -> list[str]:
-    """The review's body as the embed descriptions `render_review` shows, page by page.
-
-    Depends on the review alone, so page N is the same text for every reader at any time.
-    """
-    return _pages(review, _description_room(_title(review), _author(review), _fields(review)))
-
-
 def _pages(review: Review, room: int) -> list[str]:
+    """The body's pages; they depend on the review alone, so page N is the same for everyone."""
     return split_pages(quiet_mentions(review.body), room, spoiler=review.spoiler)
 
 
