@@ -11,6 +11,7 @@ from discord import app_commands
 
 from . import publishing
 from .errors import UserError
+from .labels import with_creator
 from .limits import AUTOCOMPLETE_CHOICES, AUTOCOMPLETE_NAME
 from .render import truncate
 from .review import TITLE_MAX, Category, Rating, ReviewContext
@@ -120,8 +121,8 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
             hits = await self.store.recent(guild, AUTOCOMPLETE_CHOICES)
         choices = []
         for hit in hits:
-            by = f" — {hit.creator}" if hit.creator else ""
-            name = truncate(f"{hit.title}{by} ({hit.published_at.year})", AUTOCOMPLETE_NAME)
+            label = with_creator(hit.title, hit.creator)
+            name = truncate(f"{label} ({hit.published_at.year})", AUTOCOMPLETE_NAME)
             choices.append(app_commands.Choice(name=name, value=f"review:{hit.id}"))
         return choices
 

@@ -10,11 +10,12 @@ from typing import Protocol
 import discord
 
 from . import limits
+from .labels import with_creator
 from .pages import ZWSP, boundary_before, split_pages
 from .review import AUTHOR_MAX, Category, Rating, Review, ReviewContext
 
 ELLIPSIS = "…"
-SEARCH_PAGE_SIZE = 10
+SEARCH_PAGE_SIZE = 10  # hits listed on one page of search results
 SEARCH_COLOUR = discord.Colour(0x4F6D7A)
 
 CATEGORY_COLOURS: dict[Category, discord.Colour] = {
@@ -193,7 +194,7 @@ def _hit_line(number: int, hit: Listed, room: int) -> str:
         return prefix + _shown(hit.title, left) + suffix
     title = _shown(hit.title, max(1, left * 2 // 3))
     creator = _shown(hit.creator, left - len(title) - 3)
-    return f"{prefix}{title} — {creator}{suffix}" if creator else prefix + title + suffix
+    return prefix + with_creator(title, creator) + suffix
 
 
 def render_search_results(
@@ -202,10 +203,8 @@ def render_search_results(
     page: int,
     page_count: int,
     total: int | None,
-    *,
-    per_page: int = SEARCH_PAGE_SIZE,
 ) -> discord.Embed:
-    """Ranked hits (numbered from `page` * `per_page` + 1) for `query`, page 0-based.
+    """Ranked hits (numbered from `page` * `SEARCH_PAGE_SIZE` + 1) for `query`, page 0-based.
 
     At most 25 hits are listed, as a select menu can offer; the query is shown escaped.
     """
@@ -213,7 +212,7 @@ def render_search_results(
     hits = list(hits)[: limits.SELECT_OPTIONS]
     if hits:
         room = limits.EMBED_DESCRIPTION // len(hits) - 1  # one line each, with its line break
-        first = page * per_page + 1
+        first = page * SEARCH_PAGE_SIZE + 1
         lines = [_hit_line(first + i, hit, room) for i, hit in enumerate(hits)]
         description = truncate("\n".join(lines), limits.EMBED_DESCRIPTION)
     else:

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
-from .errors import UserError
+from .errors import UserError, did_you_mean
 from .funnel import funnelled
+from .labels import with_creator
 from .limits import SELECT_OPTION_TEXT
-from .render import render_review, render_search_results, truncate
+from .render import SEARCH_PAGE_SIZE, render_review, render_search_results, truncate
 from .review import ReviewContext, ReviewSummary
 from .store import SavedSearch
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HITS_PER_PAGE = 10
 MAX_HITS = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -107,12 +107,12 @@ async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) 
     if not hits:
         suggestions = await interaction.client.store.suggest(saved.query, saved.guild_id)
         raise NoResultsError(saved.query, suggestions)
-    page_count = -(-len(hits) // HITS_PER_PAGE)
+    page_count = -(-len(hits) // SEARCH_PAGE_SIZE)
     page = max(0, min(page, page_count - 1))
-    shown = hits[page * HITS_PER_PAGE : (page + 1) * HITS_PER_PAGE]
+    shown = hits[page * SEARCH_PAGE_SIZE : (page + 1) * SEARCH_PAGE_SIZE]
     embed = render_search_results(saved.query, shown, page, page_count, len(hits))
     view = ui.View(timeout=None)
-    view.add_item(HitSelect(saved.id, page, shown, first_number=page * HITS_PER_PAGE + 1))
+    view.add_item(HitSelect(saved.id, page, shown, first_number=page * SEARCH_PAGE_SIZE + 1))
     if page_count > 1:
         view.add_item(HitsPageButton(saved.id, page - 1, page == 0, "‹ Results"))
         view.add_item(HitsPageButton(saved.id, page + 1, page == page_count - 1, "Results ›"))
@@ -124,7 +124,7 @@ class NoResultsError(UserError):
         shown = truncate(query, 100)
         message = f"No reviews match “{shown}”."
         if suggestions:
-            message += " Did you mean " + ", ".join(f"“{s}”" for s in suggestions) + "?"
+            message += " " + did_you_mean(suggestions)
         else:
             message += " Try fewer or different words, or `/review latest`."
         super().__init__(message)
@@ -313,12 +313,11 @@ class HitSelect(
             row=0,
         )
         for number, hit in enumerate(hits or [], start=first_number):
-            assert hit.id is not None
-            by = f" — {hit.creator}" if hit.creator else ""
+            kind = with_creator(f"{hit.rating} {hit.category}", hit.creator)
             select.add_option(
                 label=truncate(f"{number}. {hit.title}", SELECT_OPTION_TEXT),
                 value=f"{hit.id}:{encode_time(hit.published_at)}",
-                description=truncate(f"{hit.rating} {hit.category}{by}", SELECT_OPTION_TEXT),
+                description=truncate(kind, SELECT_OPTION_TEXT),
             )
         super().__init__(select)
 
