@@ -331,11 +331,11 @@ async def _publish(interaction: Interaction, draft: Draft) -> None:
     title = truncate(stored.title, 100)
     if item_id is None:
         text = f"Saved your changes to “{title}”."
-        if await store.has_post(stored.id):  # type: ignore[arg-type]
+        if await store.has_post(stored.stored_id):
             text += " Its post will be updated in a moment."
     else:
         item = await worker.wait_for(item_id, CONFIRM_WAIT_SECONDS)
-        text = _confirmation(title, item, await store.context(stored.id, stored.guild_id))  # type: ignore[arg-type]
+        text = _confirmation(title, item, await store.context(stored.stored_id, stored.guild_id))
     await interaction.edit_original_response(content=text, embed=None, view=None)
 
 
@@ -353,10 +353,9 @@ def _confirmation(title: str, item: OutboxItem | None, shown: ReviewContext | No
 async def confirm_delete(interaction: Interaction, shown: ReviewContext) -> None:
     review = shown.review
     require_owner(interaction, review)
-    assert review.id is not None
     view = ui.View(timeout=None)
-    view.add_item(DeleteButton(review.id, confirm=True))
-    view.add_item(DeleteButton(review.id, confirm=False))
+    view.add_item(DeleteButton(review.stored_id, confirm=True))
+    view.add_item(DeleteButton(review.stored_id, confirm=False))
     posted = " and its post" if shown.post_url else ""
     await interaction.response.send_message(
         f"Delete “{truncate(review.title, 100)}”{posted}? This can't be undone.",

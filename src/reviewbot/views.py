@@ -80,19 +80,19 @@ def review_reply(
     """A review with its buttons; `in_channel` for the published post itself (no link to it)."""
     rendered = render_review(shown, page)
     review = shown.review
-    assert review.id is not None
+    review_id = review.stored_id
     at = encode_time(review.published_at)
     view = ui.View(timeout=None)
     # A published post keeps showing its review: its buttons open the neighbours privately.
     for forward, end in ((False, shown.previous_id), (True, shown.next_id)):
-        view.add_item(NavButton(review.id, at, forward, disabled=end is None, private=in_channel))
+        view.add_item(NavButton(review_id, at, forward, disabled=end is None, private=in_channel))
     if shown.post_url and not in_channel:
         view.add_item(ui.Button(label="Open post", url=shown.post_url))
     if rendered.page_count > 1:
         last = rendered.page_count - 1
-        view.add_item(PageButton(review.id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
-        view.add_item(PageCount(review.id, rendered.page, rendered.page_count))
-        view.add_item(PageButton(review.id, at, rendered.page + 1, rendered.page == last, "Page ›"))
+        view.add_item(PageButton(review_id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
+        view.add_item(PageCount(review_id, rendered.page, rendered.page_count))
+        view.add_item(PageButton(review_id, at, rendered.page + 1, rendered.page == last, "Page ›"))
     return Reply(rendered.embed, view, note)
 
 
