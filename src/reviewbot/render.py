@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import discord
+from discord import ui
 
 from . import limits
 from .labels import with_creator
@@ -89,6 +90,18 @@ def _plain(text: str, limit: int) -> str:
 
 def category_label(category: Category) -> str:
     return CATEGORY_LABELS[category]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send: the keyword arguments of `send_message` / `edit_message`."""
+
+    embed: discord.Embed | None
+    view: ui.View
+    content: str | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        return {"content": self.content, "embed": self.embed, "view": self.view}
 
 
 @dataclass(frozen=True, slots=True)

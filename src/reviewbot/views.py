@@ -17,25 +17,20 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import ui
 
+from .app import Interaction
 from .errors import UserError, did_you_mean
 from .funnel import funnelled
 from .labels import with_creator
 from .limits import SELECT_OPTION_TEXT
-from .render import SEARCH_PAGE_SIZE, render_review, render_search_results, truncate
+from .render import SEARCH_PAGE_SIZE, Reply, render_review, render_search_results, truncate
 from .review import ReviewContext, ReviewSummary
 from .store import SavedSearch
-
-if TYPE_CHECKING:
-    from .bot import ReviewBot
-
-    Interaction = discord.Interaction[ReviewBot]
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +57,6 @@ def decode_time(text: str) -> datetime:
 # Messages ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to send: the keyword arguments of `send_message` / `edit_message`."""
-
-    embed: discord.Embed
-    view: ui.View
-    content: str | None = None
-
-    def send_kwargs(self) -> dict[str, Any]:
-        return {"content": self.content, "embed": self.embed, "view": self.view}
-
-
 def review_reply(
     shown: ReviewContext, page: int = 0, note: str | None = None, *, in_channel: bool = False
 ) -> Reply:
@@ -97,7 +80,8 @@ def review_reply(
 
 
 async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) -> Reply:
-    hits = await interaction.client.store.search(
+    store = interaction.client.app.store
+    hits = await store.search(
         saved.query,
         guild_id=saved.guild_id,
         limit=MAX_HITS,
@@ -105,7 +89,7 @@ async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) 
         min_rating=saved.min_rating,
     )
     if not hits:
-        suggestions = await interaction.client.store.suggest(saved.query, saved.guild_id)
+        suggestions = await store.suggest(saved.query, saved.guild_id)
         raise NoResultsError(saved.query, suggestions)
     page_count = -(-len(hits) // SEARCH_PAGE_SIZE)
     page = max(0, min(page, page_count - 1))
@@ -177,7 +161,7 @@ class NavButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        store = interaction.client.store
+        store = interaction.client.app.store
         at = decode_time(self.at)
         shown = await store.step(interaction.guild_id, at, self.review_id, self.forward)
         if shown is None:
@@ -220,7 +204,7 @@ class PageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        shown = await interaction.client.store.context(self.review_id, interaction.guild_id)
+        shown = await interaction.client.app.store.context(self.review_id, interaction.guild_id)
         if shown is not None:
             await interaction.response.edit_message(**review_reply(shown, self.page).send_kwargs())
             return
@@ -257,7 +241,7 @@ class PageCount(ui.DynamicItem[ui.Button[Any]], template=r"reviewbot:pageof:(?P<
 
 async def offer_nearest(interaction: Interaction, at: datetime) -> None:
     """A review that was deleted since: say so privately, with the review nearest its place."""
-    nearest = await interaction.client.store.nearest(interaction.guild_id, at)
+    nearest = await interaction.client.app.store.nearest(interaction.guild_id, at)
     if nearest is None:
         raise UserError("That review has been deleted, and there are no others here.")
     reply = review_reply(nearest, note="That review has been deleted. This is the nearest one:")
@@ -289,7 +273,8 @@ class HitsPageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        saved = await interaction.client.store.saved_search(self.search_id, interaction.guild_id)
+        store = interaction.client.app.store
+        saved = await store.saved_search(self.search_id, interaction.guild_id)
         if saved is None:
             raise UserError("These results are not available here. Run `/review search` again.")
         reply = await search_reply(interaction, saved, self.page)
@@ -334,7 +319,7 @@ class HitSelect(
         if chosen is None:
             raise UserError("Pick a review from the menu to open it.")
         review_id, at = int(chosen[1]), decode_time(chosen[2])
-        shown = await interaction.client.store.context(review_id, interaction.guild_id)
+        shown = await interaction.client.app.store.context(review_id, interaction.guild_id)
         if shown is None:
             await offer_nearest(interaction, at)
             return
