@@ -47,6 +47,7 @@ def _describe(interaction: Interaction) -> str:
 
 ItemT = TypeVar("ItemT")
 Callback = Callable[[ItemT, Interaction], Awaitable[None]]
+Check = Callable[[ItemT, Interaction], Awaitable[bool]]
 
 
 def funnelled(callback: Callback[ItemT]) -> Callback[ItemT]:
@@ -57,5 +58,21 @@ def funnelled(callback: Callback[ItemT]) -> Callback[ItemT]:
             await callback(item, interaction)
         except Exception as error:
             await reply_error(interaction, error)
+
+    return guarded
+
+
+def funnelled_check(check: Check[ItemT]) -> Check[ItemT]:
+    """A component's `interaction_check` whose errors refuse the click and are told privately.
+
+    discord.py drops an error raised in a dynamic item's check without a word to anyone.
+    """
+
+    async def guarded(item: ItemT, interaction: Interaction) -> bool:
+        try:
+            return await check(item, interaction)
+        except Exception as error:
+            await reply_error(interaction, error)
+            return False
 
     return guarded

@@ -11,7 +11,7 @@ from discord import ui
 
 from ..app import Interaction
 from ..errors import DuplicateReviewError, UserError, ValidationError
-from ..funnel import funnelled, reply_error
+from ..funnel import funnelled, funnelled_check, reply_error
 from ..render import Reply, render_review
 from ..review import Draft, ReviewContext
 from .form import filled_in, review_form, submitted_draft_id
@@ -94,6 +94,7 @@ class DraftButton(
             ui.Button(label=label, style=style, custom_id=f"reviewbot:draft:{draft_id}:{action}")
         )
         self.draft_id, self.action = draft_id, action
+        self.draft: Draft | None = None  # the clicker's own draft, loaded by the check
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
@@ -101,14 +102,21 @@ class DraftButton(
     ) -> DraftButton:
         return cls(int(match["id"]), match["action"], item.label or "", item.style)
 
-    @funnelled
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        store = interaction.client.app.store
-        draft = await store.draft(self.draft_id, interaction.user.id)
-        if draft is None:
+    @funnelled_check
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        # Only its writer has the draft: to anyone else it is as good as gone.
+        self.draft = await interaction.client.app.store.draft(self.draft_id, interaction.user.id)
+        if self.draft is None:
             raise UserError(
                 "This draft is gone (published or cancelled). Start again with `/review post`."
             )
+        return True
+
+    @funnelled
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        draft = self.draft
+        assert draft is not None  # interaction_check refused the click otherwise
+        store = interaction.client.app.store
         if self.action == "edit":
             await interaction.response.send_modal(review_form(draft))
         elif self.action == "cancel":

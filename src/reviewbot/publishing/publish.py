@@ -11,7 +11,7 @@ from discord import ui
 
 from ..app import Interaction
 from ..errors import DuplicateReviewError, UserError
-from ..funnel import funnelled
+from ..funnel import funnelled, funnelled_check
 from ..render import truncate
 from ..review import Draft, Review, ReviewContext
 from ..store import OutboxItem, OutboxState
@@ -110,6 +110,7 @@ class DeleteButton(
             )
         )
         self.review_id, self.confirm = review_id, confirm
+        self.review: Review | None = None  # loaded by the check when Delete is pressed
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
@@ -117,21 +118,29 @@ class DeleteButton(
     ) -> DeleteButton:
         return cls(int(match["id"]), confirm=match["answer"] == "yes")
 
+    @funnelled_check
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        # Asked again on the click: permissions may have changed since the question.
+        if self.confirm:
+            store = interaction.client.app.store
+            self.review = await store.get(self.review_id, interaction.guild_id)
+            if self.review is not None:
+                require_owner(interaction, self.review)
+        return True
+
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         if not self.confirm:
             await interaction.response.edit_message(content="Kept.", view=None)
             return
-        app = interaction.client.app
-        review = await app.store.get(self.review_id, interaction.guild_id)
-        if review is None:
+        if self.review is None:
             await interaction.response.edit_message(content="Already deleted.", view=None)
             return
-        require_owner(interaction, review)
+        app = interaction.client.app
         posted = await app.store.has_post(self.review_id)
         await app.store.delete(self.review_id)
         app.posts.wake()
         gone = " Its post will be removed in a moment." if posted else ""
         await interaction.response.edit_message(
-            content=f"Deleted “{truncate(review.title, 100)}”.{gone}", view=None
+            content=f"Deleted “{truncate(self.review.title, 100)}”.{gone}", view=None
         )
