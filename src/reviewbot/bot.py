@@ -175,20 +175,19 @@ def sync_commands(settings: Settings, guild_id: int | None) -> int:
 
 async def _sync(settings: Settings, guild_id: int | None) -> int:
     assert settings.token is not None
-    async with ReviewStore.open(settings.database):
-        client = discord.Client(intents=discord.Intents.none())
-        tree = app_commands.CommandTree(client)
-        tree.add_command(ReviewCommands())
-        async with client:
-            try:
-                await client.login(settings.token)
-            except discord.LoginFailure:
-                log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
-                return 1
-            guild = discord.Object(guild_id) if guild_id else None
-            if guild is not None:
-                tree.copy_global_to(guild=guild)
-            synced = await tree.sync(guild=guild)
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    tree.add_command(ReviewCommands())  # only its shape is sent: no database is opened
+    async with client:
+        try:
+            await client.login(settings.token)
+        except discord.LoginFailure:
+            log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
+            return 1
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        synced = await tree.sync(guild=guild)
     where = f"server {guild_id}" if guild_id else "every server (may take up to an hour to show)"
     print(f"Registered {len(synced)} command(s) for {where}: " + ", ".join(c.name for c in synced))
     return 0
