@@ -92,7 +92,7 @@ async def publish(loopback: LoopbackDiscord, server: Server, fields: dict[str, s
 async def queue_settled(bot: ReviewBot, guild: Guild) -> None:
     """Wait until the bot has recorded every delivery (it records just after Discord answers)."""
     for _ in range(200):
-        status = await bot.store.posts.status(guild.id)
+        status = await bot.app.store.posts.status(guild.id)
         if not status.waiting and not status.blocked:
             return
         await asyncio.sleep(0.025)
@@ -236,7 +236,7 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused_naming_the_permission
     )
     assert reply.ephemeral
     assert "lacks **Embed Links**" in (reply.content or "")
-    assert (await bot.store.guilds.settings(server.guild.id)).review_channel_id is None
+    assert (await bot.app.store.guilds.settings(server.guild.id)).review_channel_id is None
 
 
 async def test_no_channel_yet_keeps_the_review_and_posts_it_once_one_is_set(
@@ -581,15 +581,15 @@ async def test_a_post_discord_accepted_before_a_crash_is_not_posted_again(
     # The crash window: Discord took the message, the bot died before recording it. On restart
     # the row is sent again with the same nonce, and Discord hands back the first message.
     server = configured
-    review = await bot.store.reviews.add(make_review("Crash window", guild_id=server.guild.id))
-    item = await bot.store.posts.queue(server.guild.id, [review.id])  # type: ignore[list-item]
+    review = await bot.app.store.reviews.add(make_review("Crash window", guild_id=server.guild.id))
+    item = await bot.app.store.posts.queue(server.guild.id, [review.id])  # type: ignore[list-item]
     assert item == 1
-    [row] = await bot.store.posts.due()
+    [row] = await bot.app.store.posts.due()
     await bot.outbox.deliver(row)  # delivered normally: one message
     [post] = posts(loopback, server.reviews)
-    await bot.store.posts.retry_later(row, "pretend the crash lost the record", utc_now())
-    await bot.store.posts.unblock(server.guild.id)
-    async with bot.store.db.transaction() as db:  # the state the crash would have left
+    await bot.app.store.posts.retry_later(row, "pretend the crash lost the record", utc_now())
+    await bot.app.store.posts.unblock(server.guild.id)
+    async with bot.app.store.db.transaction() as db:  # the state the crash would have left
         await db.execute("UPDATE outbox SET state = 'waiting' WHERE id = ?", (row.id,))
         await db.execute("DELETE FROM posts WHERE review_id = ?", (review.id,))
     bot.outbox.wake()

@@ -8,9 +8,10 @@ import pytest
 
 from reviewbot.bot import ReviewBot
 from reviewbot.funnel import APOLOGY
-from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL, embed_length
+from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL
 
 from .bot_fixtures import running_bot
+from .discord_limits import embed_length
 from .loopback.interactions import Reply
 from .loopback.model import Guild, Message
 from .loopback.server import LoopbackDiscord
@@ -85,7 +86,7 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
         await loopback.click(message, reader, label="◀ Previous")
         assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
     assert message.embed["title"] == "Close to the Edge"  # type: ignore[index]
-    assert titles == [review.title async for review in bot.store.reviews.all()]
+    assert titles == [review.title async for review in bot.app.store.reviews.all()]
 
 
 async def test_buttons_keep_working_after_a_restart(
@@ -120,7 +121,7 @@ async def test_a_long_review_pages_in_place_within_discords_limits(
     assert len(seen) >= 3
     assert footer(message).endswith(f"page {len(seen)} of {len(seen)}")
     assert {"◀ Previous", "Next ▶", "‹ Page", "Page ›"} <= set(buttons(message))
-    whole = (await bot.store.reviews.resolve_title("The Wire", None)).review.body
+    whole = (await bot.app.store.reviews.resolve_title("The Wire", None)).review.body
     assert "".join(seen).replace("\n", "") == whole.replace("\n", "")
     await loopback.click(message, reader, label="‹ Page")
     assert message.embed["description"] == seen[-2]  # type: ignore[index]
@@ -140,7 +141,7 @@ async def test_worst_case_reviews_never_exceed_a_limit(
         make_review("Bars", body="||" + "hidden " * 2000 + "||"),
     ]
     for review in nasty:
-        stored = await bot.store.reviews.add(review)
+        stored = await bot.app.store.reviews.add(review)
         reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
         message = reply.message
         assert message is not None
@@ -183,9 +184,9 @@ async def test_latest_and_random(loopback: LoopbackDiscord, guild: Guild, bot: R
 async def test_random_in_an_empty_category_says_so_privately(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async for review in bot.store.reviews.all():
+    async for review in bot.app.store.reviews.all():
         if review.category.value == "book":
-            await bot.store.reviews.delete(review.id)  # type: ignore[arg-type]
+            await bot.app.store.reviews.delete(review.id)  # type: ignore[arg-type]
     reply = await loopback.slash(
         guild, guild.add_member("reader"), "review random", category="book"
     )
@@ -275,7 +276,7 @@ async def test_many_results_page_and_survive_a_restart(
     reader = guild.add_member("reader")
     async with running_bot(loopback, sample_db) as bot:
         for i in range(23):
-            await bot.store.reviews.add(make_review(f"Lighthouse {i:02d}", day=i))
+            await bot.app.store.reviews.add(make_review(f"Lighthouse {i:02d}", day=i))
         reply = await loopback.slash(guild, reader, "review search", query="lighthouse")
         assert buttons(reply)["‹ Results"].get("disabled") is True
     async with running_bot(loopback, sample_db):
@@ -295,8 +296,8 @@ async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
 ) -> None:
     reader = guild.add_member("reader")
     reply = await loopback.slash(guild, reader, "review show", title="The Wire")
-    wire = await bot.store.reviews.resolve_title("The Wire", None)
-    await bot.store.reviews.delete(wire.review.id)  # type: ignore[arg-type]
+    wire = await bot.app.store.reviews.resolve_title("The Wire", None)
+    await bot.app.store.reviews.delete(wire.review.id)  # type: ignore[arg-type]
     answer = await loopback.click(reply, reader, label="Page ›")
     assert answer.ephemeral
     assert answer.content == "That review has been deleted. This is the nearest one:"
@@ -311,7 +312,7 @@ async def test_servers_never_see_each_others_reviews(
 ) -> None:
     beta = loopback.add_guild("Beta")
     async with running_bot(loopback, sample_db) as bot:
-        secret = await bot.store.reviews.add(
+        secret = await bot.app.store.reviews.add(
             make_review("Alpha Secret Diary", guild_id=guild.id, day=99999, body="hush")
         )
         a_reader, b_reader = guild.add_member("a"), beta.add_member("b")
@@ -352,7 +353,9 @@ async def test_review_text_that_mentions_people_pings_no_one(
     member = guild.add_member("reader")
     role = guild.add_role("Fans", mentionable=True)
     body = f"@everyone @here <@{member.id}> <@!{member.id}> <@&{role.id}> go and see it."
-    stored = await bot.store.reviews.add(make_review(f"Ping <@&{role.id}> @everyone", body=body))
+    stored = await bot.app.store.reviews.add(
+        make_review(f"Ping <@&{role.id}> @everyone", body=body)
+    )
     reply = await loopback.slash(guild, member, "review show", title=f"review:{stored.id}")
     assert reply.allowed_mentions == {"parse": []}
     assert "go and see it" in reply.embed["description"]  # type: ignore[index]
@@ -370,7 +373,7 @@ async def test_an_unexpected_error_gets_an_apology_and_is_logged(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.store.reviews, "latest", broken)
+    monkeypatch.setattr(bot.app.store.reviews, "latest", broken)
     reply = await loopback.slash(guild, guild.add_member("reader"), "review latest")
     assert reply.ephemeral and reply.content == APOLOGY
     assert "disk on fire" not in (reply.content or "")

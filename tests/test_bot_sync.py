@@ -102,3 +102,13 @@ async def test_ctrl_c_and_sigterm_close_the_gateway_normally_and_exit_cleanly(
     assert "voice" not in output.lower()  # discord.py's warnings about voice libraries: noise
     assert "New database: loaded the sample catalogue" in output
     assert loopback.global_commands == []  # an ordinary start never syncs commands
+
+
+async def test_sync_opens_no_database(
+    loopback: LoopbackDiscord, guild: Guild, tmp_path: Path
+) -> None:
+    loopback.token = realistic_token()
+    database = tmp_path / "db.sqlite3"
+    code, output = await run_to_end(loopback, "sync", "--guild", str(guild.id), database=database)
+    assert code == 0, output
+    assert not database.exists()

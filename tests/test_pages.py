@@ -13,13 +13,17 @@ from reviewbot.pages import (
     MIN_PAGE,
     boundary_before,
     is_boundary,
-    page_count,
     split_pages,
     spoiler_wrap,
 )
 
 SPOILER_SPAN = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
 FAST = settings(max_examples=60, deadline=None)
+
+
+def page_count(text: str, limit: int, *, spoiler: bool = False) -> int:
+    """How many pages `split_pages` makes of `text`."""
+    return len(split_pages(text, limit, spoiler=spoiler))
 
 
 def squeeze(text: str, drop: str = "") -> str:

@@ -9,16 +9,22 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from reviewbot.errors import ValidationError
-from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL, embed_problems, embed_within_limits
+from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL
 from reviewbot.render import (
     CATEGORY_COLOURS,
+    _author,
+    _description_room,
+    _fields,
+    _pages,
+    _title,
     escape,
     render_review,
     render_search_results,
-    review_pages,
     truncate,
 )
 from reviewbot.review import Category, Rating, Review, ReviewContext, ReviewSummary
+
+from .discord_limits import embed_problems, embed_within_limits
 
 FAST = settings(max_examples=40, deadline=None)
 PUBLISHED = datetime(2024, 2, 14, 20, 30, tzinfo=UTC)
@@ -49,6 +55,14 @@ def fields_of(embed: dict[str, Any]) -> dict[str, str]:
 def all_pages(ctx: ReviewContext) -> list[dict[str, Any]]:
     first = render_review(ctx)
     return [render_review(ctx, n).embed.to_dict() for n in range(first.page_count)]
+
+
+def review_pages(review: Review) -> list[str]:
+    """The review's body as the embed descriptions `render_review` shows, page by page.
+
+    Laid out from the review alone, as the renderer lays it out.
+    """
+    return _pages(review, _description_room(_title(review), _author(review), _fields(review)))
 
 
 def embed_texts(embed: dict[str, Any]) -> list[str]:

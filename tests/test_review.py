@@ -99,3 +99,10 @@ def test_create_trims_and_keeps_any_script() -> None:
     assert review.body == "First.\n\nSecond."
     assert review.category is Category.FILM
     assert review.published_at.tzinfo is UTC
+
+
+def test_only_a_stored_review_has_a_stored_id() -> None:
+    review = Review.create(title="Her", rating="4", body="Tender.")
+    assert review.with_id(7).stored_id == 7
+    with pytest.raises(ValueError, match="has not been stored"):
+        _ = review.stored_id

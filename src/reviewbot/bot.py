@@ -5,22 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import time
 from contextlib import suppress
 from datetime import timedelta
-from typing import Any
 
 import discord
 from discord import app_commands
 
 from . import __version__
+from .app import App, AppClient, Interaction
 from .catalogue import load_sample_if_new
 from .commands import ReviewCommands
 from .config import Settings
 from .funnel import reply_error
 from .outbox import OutboxWorker
-from .publishing import COMPONENTS as PUBLISHING_COMPONENTS
-from .publishing import FORM_ID, handle_form
+from .publishing.preview import DraftButton, answer_form
+from .publishing.publish import DeleteButton
 from .store import ReviewStore
 from .views import COMPONENTS as READING_COMPONENTS
 
@@ -39,7 +38,7 @@ PERMISSIONS = discord.Permissions(
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-class ReviewBot(discord.Client):
+class ReviewBot(AppClient):
     """A slash-command-only client: no message content, no privileged intents."""
 
     def __init__(self, store: ReviewStore, settings: Settings) -> None:
@@ -47,21 +46,20 @@ class ReviewBot(discord.Client):
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        self.store = store
         self.settings = settings
-        self.started = time.monotonic()
+        self.outbox = OutboxWorker(self, store)
+        self.app = App(store, self.outbox)
         self.tree = app_commands.CommandTree(self)
         self.tree.error(reply_error)
-        self.tree.add_command(ReviewCommands(store))
-        self.add_dynamic_items(*READING_COMPONENTS, *PUBLISHING_COMPONENTS)
-        self.outbox = OutboxWorker(self, store)
+        self.tree.add_command(ReviewCommands())
+        self.add_dynamic_items(*READING_COMPONENTS, DraftButton, DeleteButton)
 
     async def setup_hook(self) -> None:
         assert self.application_id is not None
-        pruned = await self.store.drafts.prune(DRAFTS_KEPT)
+        pruned = await self.app.store.drafts.prune(DRAFTS_KEPT)
         if pruned:
             log.info("Forgot %d review draft(s) untouched for %d days", pruned, DRAFTS_KEPT.days)
-        retried = await self.store.posts.unblock()
+        retried = await self.app.store.posts.unblock()
         if retried:
             log.info("Retrying %d blocked post(s) from before this start", retried)
         self.outbox.start()
@@ -79,18 +77,8 @@ class ReviewBot(discord.Client):
         await self.outbox.stop()
         await super().close()
 
-    async def on_interaction(self, interaction: discord.Interaction[ReviewBot]) -> None:
-        """Review forms are answered by custom id, so a form opened before a restart still works."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        data: dict[str, Any] = dict(interaction.data or {})
-        form = FORM_ID.fullmatch(str(data.get("custom_id", "")))
-        if form is None:
-            return
-        try:
-            await handle_form(interaction, int(form[1]))
-        except Exception as error:
-            await reply_error(interaction, error)
+    async def on_interaction(self, interaction: Interaction) -> None:
+        await answer_form(interaction)  # review forms, by custom id: they outlive a restart
 
     # A permission or channel change may unblock posts that Discord refused: try them again.
     async def on_guild_channel_update(
@@ -113,7 +101,7 @@ class ReviewBot(discord.Client):
             await self._retry_blocked(after.guild)
 
     async def _retry_blocked(self, guild: discord.Guild) -> None:
-        if not self.is_closed() and await self.store.posts.unblock(guild.id):
+        if not self.is_closed() and await self.app.store.posts.unblock(guild.id):
             self.outbox.wake()
 
 
@@ -187,20 +175,19 @@ def sync_commands(settings: Settings, guild_id: int | None) -> int:
 
 async def _sync(settings: Settings, guild_id: int | None) -> int:
     assert settings.token is not None
-    async with ReviewStore.open(settings.database) as store:
-        client = discord.Client(intents=discord.Intents.none())
-        tree = app_commands.CommandTree(client)
-        tree.add_command(ReviewCommands(store))
-        async with client:
-            try:
-                await client.login(settings.token)
-            except discord.LoginFailure:
-                log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
-                return 1
-            guild = discord.Object(guild_id) if guild_id else None
-            if guild is not None:
-                tree.copy_global_to(guild=guild)
-            synced = await tree.sync(guild=guild)
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    tree.add_command(ReviewCommands())  # only its shape is sent: no database is opened
+    async with client:
+        try:
+            await client.login(settings.token)
+        except discord.LoginFailure:
+            log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
+            return 1
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        synced = await tree.sync(guild=guild)
     where = f"server {guild_id}" if guild_id else "every server (may take up to an hour to show)"
     print(f"Registered {len(synced)} command(s) for {where}: " + ", ".join(c.name for c in synced))
     return 0

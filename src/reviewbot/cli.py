@@ -173,12 +173,14 @@ class _ProgressBar:
 
 
 async def _search(store: ReviewStore, query: str, guild_id: int | None, limit: int) -> int:
+    from .errors import did_you_mean
+
     hits = await store.search(query, guild_id=guild_id, limit=max(1, limit))
     if not hits:
         suggestions = await store.search.suggest(query, guild_id)
         print(f"No reviews match “{query}”.")
         if suggestions:
-            print("Did you mean: " + ", ".join(f"“{s}”" for s in suggestions) + "?")
+            print(did_you_mean(suggestions))
         return EXIT_NOT_FOUND
     for number, hit in enumerate(hits, start=1):
         print(_hit_line(number, hit))
@@ -186,10 +188,10 @@ async def _search(store: ReviewStore, query: str, guild_id: int | None, limit: i
 
 
 def _hit_line(number: int, hit: ReviewSummary) -> str:
-    by = f" — {hit.creator}" if hit.creator else ""
-    return (
-        f"{number:>3}. {hit.rating}  {hit.title}{by}  ({hit.category}, {hit.published_at:%Y-%m-%d})"
-    )
+    from .labels import with_creator
+
+    work = with_creator(hit.title, hit.creator)
+    return f"{number:>3}. {hit.rating}  {work}  ({hit.category}, {hit.published_at:%Y-%m-%d})"
 
 
 async def _show(store: ReviewStore, title: str, guild_id: int | None) -> int:

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from . import publishing
+from .app import Interaction
 from .errors import UserError
+from .labels import with_creator
 from .limits import AUTOCOMPLETE_CHOICES, AUTOCOMPLETE_NAME
+from .publishing import admin, form, publish
 from .render import truncate
 from .review import TITLE_MAX, Category, Rating, ReviewContext
-from .store import ReviewStore
 from .views import search_reply, send_review
-
-if TYPE_CHECKING:
-    from .bot import ReviewBot
-
-    Interaction = discord.Interaction[ReviewBot]
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +33,14 @@ def _category(choice: app_commands.Choice[str] | None) -> Category | None:
 
 
 class ReviewCommands(app_commands.Group, name="review", description="Read and share reviews"):
-    """`/review …`: every command of the bot, in one group."""
+    """`/review …`: every command of the bot, in one group.
 
-    def __init__(self, store: ReviewStore) -> None:
+    It holds no store, so `reviewbot sync` builds it without opening the database; handlers
+    reach the store through `interaction.client.app`.
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self.store = store
         self.add_command(ConfigCommands())
 
     @app_commands.command(description="Show a review, with buttons to the previous and next ones")
@@ -53,12 +51,13 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
         await send_review(interaction, await self._resolve(interaction, title))
 
     async def _resolve(self, interaction: Interaction, title: str) -> ReviewContext:
+        store = interaction.client.app.store
         picked = _PICKED.fullmatch(title.strip())
         if picked:
-            shown = await self.store.reviews.context(int(picked[1]), interaction.guild_id)
+            shown = await store.reviews.context(int(picked[1]), interaction.guild_id)
             if shown is not None:
                 return shown
-        return await self.store.reviews.resolve_title(title, interaction.guild_id)
+        return await store.reviews.resolve_title(title, interaction.guild_id)
 
     @app_commands.command(description="Search reviews by title and text")
     @app_commands.describe(
@@ -75,7 +74,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
         category: app_commands.Choice[str] | None = None,
         min_rating: app_commands.Choice[int] | None = None,
     ) -> None:
-        saved = await self.store.search.save(
+        saved = await interaction.client.app.store.search.save(
             interaction.guild_id,
             query,
             _category(category),
@@ -89,7 +88,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     @app_commands.choices(category=CATEGORY_CHOICES)
     @app_commands.guild_only()
     async def post(self, interaction: Interaction, category: app_commands.Choice[str]) -> None:
-        await publishing.open_new_form(interaction, Category(category.value))
+        await form.open_new_form(interaction, Category(category.value))
 
     @app_commands.command(description="Change one of your reviews (and its post)")
     @app_commands.describe(title="The review to change (start typing to pick)")
@@ -97,7 +96,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def edit(
         self, interaction: Interaction, title: app_commands.Range[str, 1, TITLE_MAX]
     ) -> None:
-        await publishing.open_edit_form(interaction, await self._resolve(interaction, title))
+        await form.open_edit_form(interaction, await self._resolve(interaction, title))
 
     @app_commands.command(description="Delete one of your reviews (and its post)")
     @app_commands.describe(title="The review to delete (start typing to pick)")
@@ -105,7 +104,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def delete(
         self, interaction: Interaction, title: app_commands.Range[str, 1, TITLE_MAX]
     ) -> None:
-        await publishing.confirm_delete(interaction, await self._resolve(interaction, title))
+        await publish.confirm_delete(interaction, await self._resolve(interaction, title))
 
     @show.autocomplete("title")
     @edit.autocomplete("title")
@@ -113,26 +112,28 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def _title_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        guild = interaction.guild_id
+        store, guild = interaction.client.app.store, interaction.guild_id
         if current.strip():
-            hits = await self.store.search(current, guild, AUTOCOMPLETE_CHOICES, include_body=False)
+            hits = await store.search(current, guild, AUTOCOMPLETE_CHOICES, include_body=False)
         else:
-            hits = await self.store.reviews.recent(guild, AUTOCOMPLETE_CHOICES)
+            hits = await store.reviews.recent(guild, AUTOCOMPLETE_CHOICES)
         choices = []
         for hit in hits:
-            by = f" — {hit.creator}" if hit.creator else ""
-            name = truncate(f"{hit.title}{by} ({hit.published_at.year})", AUTOCOMPLETE_NAME)
+            label = with_creator(hit.title, hit.creator)
+            name = truncate(f"{label} ({hit.published_at.year})", AUTOCOMPLETE_NAME)
             choices.append(app_commands.Choice(name=name, value=f"review:{hit.id}"))
         return choices
 
     @app_commands.command(description="Bot health and the post queue (Manage Server)")
     @app_commands.guild_only()
     async def status(self, interaction: Interaction) -> None:
-        await publishing.show_status(interaction)
+        await admin.show_status(interaction)
 
     @app_commands.command(description="Show the newest review")
     async def latest(self, interaction: Interaction) -> None:
-        await send_review(interaction, await self.store.reviews.latest(interaction.guild_id))
+        await send_review(
+            interaction, await interaction.client.app.store.reviews.latest(interaction.guild_id)
+        )
 
     @app_commands.command(description="Show a review picked at random")
     @app_commands.describe(category="Only this kind of work")
@@ -140,7 +141,9 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     async def random(
         self, interaction: Interaction, category: app_commands.Choice[str] | None = None
     ) -> None:
-        shown = await self.store.reviews.random(interaction.guild_id, _category(category))
+        shown = await interaction.client.app.store.reviews.random(
+            interaction.guild_id, _category(category)
+        )
         if shown is None and category is not None:
             raise UserError(f"There are no {category.value} reviews here yet.")
         await send_review(interaction, shown)
@@ -158,15 +161,15 @@ class ConfigCommands(
     @app_commands.describe(channel="A text channel the bot can post in")
     @app_commands.guild_only()
     async def channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
-        await publishing.set_channel(interaction, channel)
+        await admin.set_channel(interaction, channel)
 
     @app_commands.command(description="Choose the role allowed to post reviews (Manage Server)")
     @app_commands.describe(role="Members with this role may post reviews")
     @app_commands.guild_only()
     async def role(self, interaction: Interaction, role: discord.Role) -> None:
-        await publishing.set_role(interaction, role)
+        await admin.set_role(interaction, role)
 
     @app_commands.command(description="Show this server's review settings (Manage Server)")
     @app_commands.guild_only()
     async def show(self, interaction: Interaction) -> None:
-        await publishing.show_settings(interaction)
+        await admin.show_settings(interaction)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """“Did you mean “A”, “B”?” offering close titles; empty when there are none."""
+    if not suggestions:
+        return ""
+    return "Did you mean " + ", ".join(f"“{s}”" for s in suggestions) + "?"
+
 
 class UserError(Exception):
     """A failure the person can fix; `str(error)` is a short, plain-language message."""
@@ -34,6 +43,6 @@ class ReviewNotFoundError(UserError):
         message = f"No review titled “{shown}”."
         self.suggestions = suggestions or []
         if self.suggestions:
-            message += " Did you mean " + ", ".join(f"“{s}”" for s in self.suggestions) + "?"
+            message += " " + did_you_mean(self.suggestions)
         super().__init__(message)
         self.wanted = wanted

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
+from .app import Interaction
 from .errors import UserError
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again shortly."
 
 
-async def reply_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+async def reply_error(interaction: Interaction, error: Exception) -> None:
     """Tell the person privately what went wrong; log the traceback of anything unexpected."""
     original = getattr(error, "original", error)
     if isinstance(original, UserError):
@@ -37,7 +38,7 @@ async def reply_error(interaction: discord.Interaction[Any], error: Exception) -
         log.warning("Could not tell the user about an error in %s", _describe(interaction))
 
 
-def _describe(interaction: discord.Interaction[Any]) -> str:
+def _describe(interaction: Interaction) -> str:
     what = f"/{interaction.command.qualified_name}" if interaction.command else "a component"
     if interaction.type is discord.InteractionType.modal_submit:
         what = "a form"
@@ -45,16 +46,33 @@ def _describe(interaction: discord.Interaction[Any]) -> str:
 
 
 ItemT = TypeVar("ItemT")
-Callback = Callable[[ItemT, discord.Interaction[Any]], Awaitable[None]]
+Callback = Callable[[ItemT, Interaction], Awaitable[None]]
+Check = Callable[[ItemT, Interaction], Awaitable[bool]]
 
 
 def funnelled(callback: Callback[ItemT]) -> Callback[ItemT]:
     """Route a component callback's errors through `reply_error`, as the command tree does."""
 
-    async def guarded(item: ItemT, interaction: discord.Interaction[Any]) -> None:
+    async def guarded(item: ItemT, interaction: Interaction) -> None:
         try:
             await callback(item, interaction)
         except Exception as error:
             await reply_error(interaction, error)
+
+    return guarded
+
+
+def funnelled_check(check: Check[ItemT]) -> Check[ItemT]:
+    """A component's `interaction_check` whose errors refuse the click and are told privately.
+
+    discord.py drops an error raised in a dynamic item's check without a word to anyone.
+    """
+
+    async def guarded(item: ItemT, interaction: Interaction) -> bool:
+        try:
+            return await check(item, interaction)
+        except Exception as error:
+            await reply_error(interaction, error)
+            return False
 
     return guarded

@@ -7,17 +7,14 @@ import logging
 import random
 from contextlib import suppress
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
+from .publishing.guards import missing_permissions
 from .review import utc_now
 from .store import OutboxAction, OutboxItem, ReviewStore
 from .views import review_reply
-
-if TYPE_CHECKING:
-    from .bot import ReviewBot
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +22,6 @@ POLL_SECONDS = (
     1.0  # rows queued by another process (reviewbot import --announce) are seen this fast
 )
 MAX_BACKOFF_SECONDS = 300.0
-NEEDED = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-}
 
 
 class Blocked(Exception):
@@ -39,8 +31,10 @@ class Blocked(Exception):
 class OutboxWorker:
     """Takes due rows from the outbox and makes Discord do what they say."""
 
-    def __init__(self, bot: ReviewBot, store: ReviewStore, *, retry_base: float = 1.0) -> None:
-        self.bot = bot
+    def __init__(
+        self, client: discord.Client, store: ReviewStore, *, retry_base: float = 1.0
+    ) -> None:
+        self.client = client
         self.store = store
         self.retry_base = retry_base  # seconds before the first retry; doubling after each
         self._wake = asyncio.Event()
@@ -77,7 +71,7 @@ class OutboxWorker:
                 self._watchers.pop(item_id, None)
 
     async def _run(self) -> None:
-        while not self.bot.is_closed():
+        while not self.client.is_closed():
             try:
                 while batch := await self.store.posts.due():
                     if not any([await self.deliver(item) for item in batch]):
@@ -99,8 +93,8 @@ class OutboxWorker:
     async def deliver(self, item: OutboxItem) -> bool:
         """Try one row; False when its server is not connected yet (the row is left as it is)."""
         unblocks = self.store.posts.unblocks  # a change while this row is tried retries it
-        if self.bot.get_guild(item.guild_id) is None:
-            if not self.bot.is_ready():
+        if self.client.get_guild(item.guild_id) is None:
+            if not self.client.is_ready():
                 return False
             await self.store.posts.block(
                 item,
@@ -157,6 +151,7 @@ class OutboxWorker:
             return
         channel = await self._review_channel(item.guild_id)
         reply = review_reply(shown, in_channel=True)
+        assert reply.embed is not None  # a review always has its embed
         message = await channel.send(embed=reply.embed, view=reply.view, nonce=item.id)
         await self.store.posts.delivered(item, channel.id, message.id)
         log.info(
@@ -174,7 +169,7 @@ class OutboxWorker:
             await self.store.posts.drop(item, "the review was deleted before its post was updated")
             return
         reply = review_reply(shown, in_channel=True)
-        message = self.bot.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
+        message = self.client.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
         try:
             await message.get_partial_message(item.message_id).edit(
                 embed=reply.embed, view=reply.view
@@ -187,7 +182,7 @@ class OutboxWorker:
 
     async def _delete(self, item: OutboxItem) -> None:
         assert item.channel_id is not None and item.message_id is not None
-        message = self.bot.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
+        message = self.client.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
         with suppress(discord.NotFound):  # already gone is what we wanted
             await message.get_partial_message(item.message_id).delete()
         await self.store.posts.delivered(item)
@@ -199,10 +194,10 @@ class OutboxWorker:
                 "No review channel is set. A server manager can choose one with "
                 "`/review config channel`; the review is kept and will be posted then."
             )
-        channel = self.bot.get_channel(settings.review_channel_id)
+        channel = self.client.get_channel(settings.review_channel_id)
         if channel is None:
             try:
-                fetched = await self.bot.fetch_channel(settings.review_channel_id)
+                fetched = await self.client.fetch_channel(settings.review_channel_id)
             except discord.NotFound:
                 raise Blocked(_channel_gone(settings.review_channel_id)) from None
             channel = fetched
@@ -214,10 +209,10 @@ class OutboxWorker:
         return channel
 
     async def _forbidden_reason(self, item: OutboxItem, error: discord.Forbidden) -> str:
-        channel = self.bot.get_channel(item.channel_id or 0)
+        channel = self.client.get_channel(item.channel_id or 0)
         if channel is None:
             settings = await self.store.guilds.settings(item.guild_id)
-            channel = self.bot.get_channel(settings.review_channel_id or 0)
+            channel = self.client.get_channel(settings.review_channel_id or 0)
         if isinstance(channel, discord.TextChannel) and (missing := missing_permissions(channel)):
             return _missing_text(channel, missing)
         where = f"<#{channel.id}>" if channel is not None else "the review channel"
@@ -225,12 +220,6 @@ class OutboxWorker:
             f"Discord refused the bot in {where} (missing permissions: {_short(error)}). "
             "Check the channel's permissions for the bot; the queue resumes by itself."
         )
-
-
-def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
-    """The permissions the bot needs in `channel` and lacks, by their names in Discord."""
-    permissions = channel.permissions_for(channel.guild.me)
-    return [label for flag, label in NEEDED.items() if not getattr(permissions, flag)]
 
 
 def _missing_text(channel: discord.abc.GuildChannel, missing: list[str]) -> str:

@@ -343,8 +343,3 @@ def split_pages(text: str, limit: int, *, spoiler: bool = False) -> list[str]:
         # Two bars each side, plus a zero-width space if a page ends with a bar.
         return [spoiler_wrap(page) for page in _split(neutralise_bars(text), limit - 5)]
     return list(_split(text, limit))
-
-
-def page_count(text: str, limit: int, *, spoiler: bool = False) -> int:
-    """How many pages `split_pages` makes of `text`."""
-    return len(split_pages(text, limit, spoiler=spoiler))

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import discord
+from discord import ui
 
 from . import limits
+from .labels import with_creator
 from .pages import ZWSP, boundary_before, split_pages
 from .review import AUTHOR_MAX, Category, Rating, Review, ReviewContext
 
 ELLIPSIS = "…"
-SEARCH_PAGE_SIZE = 10
+SEARCH_PAGE_SIZE = 10  # hits listed on one page of search results
 SEARCH_COLOUR = discord.Colour(0x4F6D7A)
 
 CATEGORY_COLOURS: dict[Category, discord.Colour] = {
@@ -91,6 +93,18 @@ def category_label(category: Category) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send: the keyword arguments of `send_message` / `edit_message`."""
+
+    embed: discord.Embed | None
+    view: ui.View
+    content: str | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedReview:
     """One page of a review as an embed, with where that page is among the review's pages."""
 
@@ -123,15 +137,8 @@ def _description_room(title: str, author: str, fields: list[tuple[str, str]]) ->
     return min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - taken)
 
 
-def review_pages(review: Review) -> list[str]:
-    """The review's body as the embed descriptions `render_review` shows, page by page.
-
-    Depends on the review alone, so page N is the same text for every reader at any time.
-    """
-    return _pages(review, _description_room(_title(review), _author(review), _fields(review)))
-
-
 def _pages(review: Review, room: int) -> list[str]:
+    """The body's pages; they depend on the review alone, so page N is the same for everyone."""
     return split_pages(quiet_mentions(review.body), room, spoiler=review.spoiler)
 
 
@@ -200,7 +207,7 @@ def _hit_line(number: int, hit: Listed, room: int) -> str:
         return prefix + _shown(hit.title, left) + suffix
     title = _shown(hit.title, max(1, left * 2 // 3))
     creator = _shown(hit.creator, left - len(title) - 3)
-    return f"{prefix}{title} — {creator}{suffix}" if creator else prefix + title + suffix
+    return prefix + with_creator(title, creator) + suffix
 
 
 def render_search_results(
@@ -209,10 +216,8 @@ def render_search_results(
     page: int,
     page_count: int,
     total: int | None,
-    *,
-    per_page: int = SEARCH_PAGE_SIZE,
 ) -> discord.Embed:
-    """Ranked hits (numbered from `page` * `per_page` + 1) for `query`, page 0-based.
+    """Ranked hits (numbered from `page` * `SEARCH_PAGE_SIZE` + 1) for `query`, page 0-based.
 
     At most 25 hits are listed, as a select menu can offer; the query is shown escaped.
     """
@@ -220,7 +225,7 @@ def render_search_results(
     hits = list(hits)[: limits.SELECT_OPTIONS]
     if hits:
         room = limits.EMBED_DESCRIPTION // len(hits) - 1  # one line each, with its line break
-        first = page * per_page + 1
+        first = page * SEARCH_PAGE_SIZE + 1
         lines = [_hit_line(first + i, hit, room) for i, hit in enumerate(hits)]
         description = truncate("\n".join(lines), limits.EMBED_DESCRIPTION)
     else:

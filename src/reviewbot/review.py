@@ -219,16 +219,16 @@ class Review:
         )
 
     @property
+    def stored_id(self) -> int:
+        """The id the store gave this review; only a stored review has one."""
+        if self.id is None:
+            raise ValueError(f"the review “{self.title}” has not been stored")
+        return self.id
+
+    @property
     def identity(self) -> tuple[int | None, str, str]:
         """What makes two reviews the same review: scope, normalised title and creator."""
         return (self.guild_id, normalise(self.title), normalise(self.creator or ""))
-
-    @property
-    def stored_id(self) -> int:
-        """The id the store gave this review; `ValueError` if it was never stored."""
-        if self.id is None:
-            raise ValueError(f"the review “{self.title}” has not been stored yet")
-        return self.id
 
     def with_id(self, review_id: int) -> Review:
         # Not dataclasses.replace, which reads the fields anew on every call: an import of a

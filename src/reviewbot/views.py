@@ -17,28 +17,23 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import ui
 
-from .errors import UserError
+from .app import Interaction
+from .errors import UserError, did_you_mean
 from .funnel import funnelled
+from .labels import with_creator
 from .limits import SELECT_OPTION_TEXT
-from .render import render_review, render_search_results, truncate
+from .render import SEARCH_PAGE_SIZE, Reply, render_review, render_search_results, truncate
 from .review import ReviewContext, ReviewSummary
 from .store import SavedSearch
 
-if TYPE_CHECKING:
-    from .bot import ReviewBot
-
-    Interaction = discord.Interaction[ReviewBot]
-
 log = logging.getLogger(__name__)
 
-HITS_PER_PAGE = 10
 MAX_HITS = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -62,42 +57,31 @@ def decode_time(text: str) -> datetime:
 # Messages ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to send: the keyword arguments of `send_message` / `edit_message`."""
-
-    embed: discord.Embed
-    view: ui.View
-    content: str | None = None
-
-    def send_kwargs(self) -> dict[str, Any]:
-        return {"content": self.content, "embed": self.embed, "view": self.view}
-
-
 def review_reply(
     shown: ReviewContext, page: int = 0, note: str | None = None, *, in_channel: bool = False
 ) -> Reply:
     """A review with its buttons; `in_channel` for the published post itself (no link to it)."""
     rendered = render_review(shown, page)
     review = shown.review
-    assert review.id is not None
+    review_id = review.stored_id
     at = encode_time(review.published_at)
     view = ui.View(timeout=None)
     # A published post keeps showing its review: its buttons open the neighbours privately.
     for forward, end in ((False, shown.previous_id), (True, shown.next_id)):
-        view.add_item(NavButton(review.id, at, forward, disabled=end is None, private=in_channel))
+        view.add_item(NavButton(review_id, at, forward, disabled=end is None, private=in_channel))
     if shown.post_url and not in_channel:
         view.add_item(ui.Button(label="Open post", url=shown.post_url))
     if rendered.page_count > 1:
         last = rendered.page_count - 1
-        view.add_item(PageButton(review.id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
-        view.add_item(PageCount(review.id, rendered.page, rendered.page_count))
-        view.add_item(PageButton(review.id, at, rendered.page + 1, rendered.page == last, "Page ›"))
+        view.add_item(PageButton(review_id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
+        view.add_item(PageCount(review_id, rendered.page, rendered.page_count))
+        view.add_item(PageButton(review_id, at, rendered.page + 1, rendered.page == last, "Page ›"))
     return Reply(rendered.embed, view, note)
 
 
 async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) -> Reply:
-    hits = await interaction.client.store.search(
+    store = interaction.client.app.store
+    hits = await store.search(
         saved.query,
         guild_id=saved.guild_id,
         limit=MAX_HITS,
@@ -105,14 +89,14 @@ async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) 
         min_rating=saved.min_rating,
     )
     if not hits:
-        suggestions = await interaction.client.store.search.suggest(saved.query, saved.guild_id)
+        suggestions = await store.search.suggest(saved.query, saved.guild_id)
         raise NoResultsError(saved.query, suggestions)
-    page_count = -(-len(hits) // HITS_PER_PAGE)
+    page_count = -(-len(hits) // SEARCH_PAGE_SIZE)
     page = max(0, min(page, page_count - 1))
-    shown = hits[page * HITS_PER_PAGE : (page + 1) * HITS_PER_PAGE]
+    shown = hits[page * SEARCH_PAGE_SIZE : (page + 1) * SEARCH_PAGE_SIZE]
     embed = render_search_results(saved.query, shown, page, page_count, len(hits))
     view = ui.View(timeout=None)
-    view.add_item(HitSelect(saved.id, page, shown, first_number=page * HITS_PER_PAGE + 1))
+    view.add_item(HitSelect(saved.id, page, shown, first_number=page * SEARCH_PAGE_SIZE + 1))
     if page_count > 1:
         view.add_item(HitsPageButton(saved.id, page - 1, page == 0, "‹ Results"))
         view.add_item(HitsPageButton(saved.id, page + 1, page == page_count - 1, "Results ›"))
@@ -124,7 +108,7 @@ class NoResultsError(UserError):
         shown = truncate(query, 100)
         message = f"No reviews match “{shown}”."
         if suggestions:
-            message += " Did you mean " + ", ".join(f"“{s}”" for s in suggestions) + "?"
+            message += " " + did_you_mean(suggestions)
         else:
             message += " Try fewer or different words, or `/review latest`."
         super().__init__(message)
@@ -177,7 +161,7 @@ class NavButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        store = interaction.client.store
+        store = interaction.client.app.store
         at = decode_time(self.at)
         shown = await store.reviews.step(interaction.guild_id, at, self.review_id, self.forward)
         if shown is None:
@@ -220,7 +204,9 @@ class PageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        shown = await interaction.client.store.reviews.context(self.review_id, interaction.guild_id)
+        shown = await interaction.client.app.store.reviews.context(
+            self.review_id, interaction.guild_id
+        )
         if shown is not None:
             await interaction.response.edit_message(**review_reply(shown, self.page).send_kwargs())
             return
@@ -257,7 +243,7 @@ class PageCount(ui.DynamicItem[ui.Button[Any]], template=r"reviewbot:pageof:(?P<
 
 async def offer_nearest(interaction: Interaction, at: datetime) -> None:
     """A review that was deleted since: say so privately, with the review nearest its place."""
-    nearest = await interaction.client.store.reviews.nearest(interaction.guild_id, at)
+    nearest = await interaction.client.app.store.reviews.nearest(interaction.guild_id, at)
     if nearest is None:
         raise UserError("That review has been deleted, and there are no others here.")
     reply = review_reply(nearest, note="That review has been deleted. This is the nearest one:")
@@ -289,7 +275,8 @@ class HitsPageButton(
 
     @funnelled
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        saved = await interaction.client.store.search.saved(self.search_id, interaction.guild_id)
+        store = interaction.client.app.store
+        saved = await store.search.saved(self.search_id, interaction.guild_id)
         if saved is None:
             raise UserError("These results are not available here. Run `/review search` again.")
         reply = await search_reply(interaction, saved, self.page)
@@ -313,12 +300,11 @@ class HitSelect(
             row=0,
         )
         for number, hit in enumerate(hits or [], start=first_number):
-            assert hit.id is not None
-            by = f" — {hit.creator}" if hit.creator else ""
+            kind = with_creator(f"{hit.rating} {hit.category}", hit.creator)
             select.add_option(
                 label=truncate(f"{number}. {hit.title}", SELECT_OPTION_TEXT),
                 value=f"{hit.id}:{encode_time(hit.published_at)}",
-                description=truncate(f"{hit.rating} {hit.category}{by}", SELECT_OPTION_TEXT),
+                description=truncate(kind, SELECT_OPTION_TEXT),
             )
         super().__init__(select)
 
@@ -335,7 +321,7 @@ class HitSelect(
         if chosen is None:
             raise UserError("Pick a review from the menu to open it.")
         review_id, at = int(chosen[1]), decode_time(chosen[2])
-        shown = await interaction.client.store.reviews.context(review_id, interaction.guild_id)
+        shown = await interaction.client.app.store.reviews.context(review_id, interaction.guild_id)
         if shown is None:
             await offer_nearest(interaction, at)
             return

@@ -1,0 +1,42 @@
+"""What every Discord handler needs from the running bot, without knowing the client class."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+import discord
+
+from .store import OutboxItem, ReviewStore
+
+
+class PostQueue(Protocol):
+    """The post queue as handlers use it: hurry it along, or wait for one row to be tried."""
+
+    def wake(self) -> None: ...
+
+    async def wait_for(self, item_id: int, seconds: float) -> OutboxItem | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """The store, the post queue and the start time: all a handler asks the bot for."""
+
+    store: ReviewStore
+    posts: PostQueue
+    started: float = field(default_factory=time.monotonic)
+
+    def uptime(self) -> timedelta:
+        return timedelta(seconds=round(time.monotonic() - self.started))
+
+
+class AppClient(discord.Client):
+    """The client as handlers see it: a `discord.Client` carrying an `App`."""
+
+    app: App
+
+
+# So `interaction.client.app` is typed in every handler; the one alias of the project.
+Interaction = discord.Interaction[AppClient]
