@@ -12,8 +12,9 @@ import discord
 from .store import OutboxItem, ReviewStore
 
 
-class PostQueue(Protocol):
-    """The post queue as handlers use it: hurry it along, or wait for one row to be tried."""
+class Delivery(Protocol):
+    """The post queue's delivery as handlers use it: hurry it along, or wait for one row to be
+    tried."""
 
     def wake(self) -> None: ...
 
@@ -22,10 +23,10 @@ class PostQueue(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class App:
-    """The store, the post queue and the start time: all a handler asks the bot for."""
+    """The store, the post queue's delivery and the start time: all a handler asks the bot for."""
 
     store: ReviewStore
-    posts: PostQueue
+    delivery: Delivery
     started: float = field(default_factory=time.monotonic)
 
     def uptime(self) -> timedelta:

@@ -1,4 +1,4 @@
-"""The Discord client: wiring, start-up, shutdown, command sync, and the one error funnel."""
+"""The Discord client: wiring, start-up, shutdown and command sync."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ async def set_channel(interaction: Interaction, channel: discord.TextChannel) ->
     app = interaction.client.app
     await app.store.guilds.set_review_channel(member.guild.id, channel.id)
     waiting = await app.store.posts.unblock(member.guild.id)
-    app.posts.wake()
+    app.delivery.wake()
     extra = f" {waiting} waiting post(s) will go out now." if waiting else ""
     await interaction.response.send_message(
         f"New reviews will be posted in {channel.mention}.{extra}", ephemeral=True

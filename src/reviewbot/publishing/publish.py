@@ -61,14 +61,14 @@ async def publish_draft(interaction: Interaction, draft: Draft) -> None:
         item_id = None
     assert draft.id is not None
     await store.drafts.discard(draft.id)
-    app.posts.wake()
+    app.delivery.wake()
     title = truncate(stored.title, 100)
     if item_id is None:
         text = f"Saved your changes to “{title}”."
         if await store.posts.has_post(stored.stored_id):
             text += " Its post will be updated in a moment."
     else:
-        item = await app.posts.wait_for(item_id, CONFIRM_WAIT_SECONDS)
+        item = await app.delivery.wait_for(item_id, CONFIRM_WAIT_SECONDS)
         text = _confirmation(
             title, item, await store.reviews.context(stored.stored_id, stored.guild_id)
         )
@@ -141,7 +141,7 @@ class DeleteButton(
         app = interaction.client.app
         posted = await app.store.posts.has_post(self.review_id)
         await app.store.reviews.delete(self.review_id)
-        app.posts.wake()
+        app.delivery.wake()
         gone = " Its post will be removed in a moment." if posted else ""
         await interaction.response.edit_message(
             content=f"Deleted “{truncate(self.review.title, 100)}”.{gone}", view=None
