@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
 from reviewbot.review import Category, Rating
-from reviewbot.search import edit_distance, plan_search
+from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank
 from reviewbot.store import ReviewStore
 
 from .store_fixtures import make_review
@@ -213,3 +213,22 @@ def _reference_distance(a: str, b: str) -> int:
 @given(st.text(alphabet="abcdé", max_size=9), st.text(alphabet="abcdé", max_size=9))
 def test_edit_distance_is_optimal_string_alignment_capped_at_three(a: str, b: str) -> None:
     assert edit_distance(a, b) == min(_reference_distance(a, b), 3)
+
+
+def _candidate(tier: Tier, review_id: int, title: str, score: float = 0.0) -> Candidate:
+    return Candidate(tier, review_id, title, f"2020-01-{review_id:02d}T00:00:00.000000Z", score)
+
+
+@pytest.mark.parametrize("body_first", [True, False])
+def test_a_review_found_by_two_tiers_is_ranked_once_at_its_best(body_first: bool) -> None:
+    plan = plan_search("nigth")
+    # Review 1 is a typo away by its title and also holds the word in its text.
+    by_title = _candidate(Tier.TYPO, 1, "night")
+    by_text = _candidate(Tier.BODY, 1, "night", score=10.0)
+    found = [by_text, by_title] if body_first else [by_title, by_text]
+    others = [
+        _candidate(Tier.TYPO, 2, "night train"),  # a typo away, with an extra word
+        _candidate(Tier.BODY, 3, "daybreak", score=5.0),  # only in the text, and shorter
+    ]
+    ranked = rank(plan, [*found, *others], limit=10)
+    assert [(c.id, c.tier) for c in ranked] == [(1, Tier.TYPO), (2, Tier.TYPO), (3, Tier.BODY)]
