@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -86,6 +87,57 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
         assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
     assert message.embed["title"] == "Close to the Edge"  # type: ignore[index]
     assert titles == [review.title async for review in bot.store.iter_reviews()]
+
+
+async def test_previous_and_next_walk_a_server_whose_reviews_interleave_the_catalogue(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    beta = loopback.add_guild("Beta")
+    catalogue = [review async for review in bot.store.iter_reviews()]
+    hour = timedelta(hours=1)
+    # A tie is broken by id, 9 before 21 (though "9" > "21" as text): share the moment of a
+    # catalogue review with a one-digit id.
+    tied = max((r for r in catalogue[1:-1] if (r.id or 0) < 10), key=lambda r: r.id or 0)
+    # Alpha's own reviews go before the first, between two neighbours (two in a row), at the
+    # very moment of a catalogue review, and after the last. Beta's reviews take the same
+    # moments and must never be stepped on.
+    moments = [
+        catalogue[0].published_at - hour,
+        catalogue[4].published_at + hour,
+        catalogue[4].published_at + 2 * hour,
+        tied.published_at,
+        catalogue[12].published_at + hour,
+        catalogue[-1].published_at + hour,
+    ]
+    for n, at in enumerate(moments):
+        first, second = (guild, beta) if n % 2 else (beta, guild)
+        for server in (first, second):
+            title = f"{server.name} own {n}"
+            await bot.store.add(
+                make_review(title, guild_id=server.id, published_at=at, author_name="member")
+            )
+    own = [review async for review in bot.store.iter_reviews(guild.id)]
+    visible = sorted(catalogue + own, key=lambda review: (review.published_at, review.id))
+    expected = [review.title for review in visible]
+    assert expected[0] == "Alpha own 0" and expected[-1] == "Alpha own 5"
+
+    reader = guild.add_member("reader")
+    loopback.settle_time = 0.0  # in process a click is over when its handler is; dozens here
+    reply = await loopback.slash(guild, reader, "review show", title=f"review:{visible[0].id}")
+    message = reply.message
+    assert message is not None
+    assert buttons(message)["◀ Previous"].get("disabled") is True
+    walked = [message.embed["title"]]  # type: ignore[index]
+    while not buttons(message)["Next ▶"].get("disabled"):
+        await loopback.click(message, reader, label="Next ▶")
+        walked.append(message.embed["title"])  # type: ignore[index]
+        assert f"· {len(walked)} of {len(visible)}" in footer(message)
+    assert walked == expected
+    back = [message.embed["title"]]  # type: ignore[index]
+    while not buttons(message)["◀ Previous"].get("disabled"):
+        await loopback.click(message, reader, label="◀ Previous")
+        back.append(message.embed["title"])  # type: ignore[index]
+    assert back == expected[::-1]
 
 
 async def test_buttons_keep_working_after_a_restart(
