@@ -308,6 +308,71 @@ async def test_search_filters_and_hostile_queries(
         assert reply.ephemeral or reply.embed is not None
 
 
+MARKDOWN = "*_~|`"  # each is escaped: a title of them shows twice as long
+
+
+async def test_search_menus_of_long_markdown_titles_stay_within_discords_limits(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    # Titles and creators of 200 characters, most of them Markdown: 400 once escaped. A message
+    # beyond a limit is refused by the stand-in, and the reader would get the apology instead.
+    reader = guild.add_member("reader")
+    for i in range(12):
+        title = f"Lighthouse {i:02d} " + (MARKDOWN * 40)[: 200 - 14]
+        creator = (MARKDOWN[::-1] * 40)[:200]
+        await bot.store.add(make_review(title, creator=creator, day=i))
+    reply = await loopback.slash(guild, reader, "review search", query="lighthouse")
+    assert reply.type == 4 and not reply.ephemeral, reply.content
+    message = reply.message
+    assert message is not None
+    for page, numbers in ((0, range(1, 11)), (1, range(11, 13))):
+        description = message.embed["description"]  # type: ignore[index]
+        lines = description.split("\n")
+        assert [line.split(" ", 1)[0] for line in lines] == [f"**{n}.**" for n in numbers]
+        assert all(line.endswith("· ★★★★☆ · ✨ Other") for line in lines)
+        [menu] = message.selects()
+        labels = [option["label"] for option in menu["options"]]
+        assert [label.split(" ", 1)[0] for label in labels] == [f"{n}." for n in numbers]
+        assert all(label.endswith("…") and len(label) <= 100 for label in labels)
+        assert all(len(option["description"]) <= 100 for option in menu["options"])
+        if page == 0:
+            turned = await loopback.click(message, reader, label="Results ›")
+            assert turned.type == 7, turned.content
+    opened = await loopback.select(message, reader, [menu["options"][-1]["value"]])
+    assert opened.type == 4 and not opened.ephemeral, opened.content
+    shown = opened.embed["title"]  # type: ignore[index]
+    assert shown.startswith("Lighthouse ") and shown.endswith("…") and len(shown) <= 256
+    kept = shown[: -len("…")]
+    assert (len(kept) - len(kept.rstrip("\\"))) % 2 == 0  # no escape left dangling
+
+
+@pytest.mark.parametrize("before_bar", [4090, 4091])
+async def test_a_whole_review_spoiler_filling_its_pages_keeps_its_bars_within_the_limit(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, before_bar: int
+) -> None:
+    # A bar where a full page ends: the page ends with the bar and a zero-width space (so no
+    # bar pair forms with the closing bars) exactly at the limit, or just before the bar.
+    reader = guild.add_member("reader")
+    body = "x" * before_bar + "|" + "x" * 6000
+    stored = await bot.store.add(make_review("Full pages", body=body, spoiler=True))
+    reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
+    assert reply.type == 4 and not reply.ephemeral, reply.content
+    message = reply.message
+    assert message is not None
+    pages = [message.embed["description"]]  # type: ignore[index]
+    while not buttons(message)["Page ›"].get("disabled"):
+        turned = await loopback.click(message, reader, label="Page ›")
+        assert turned.type == 7, turned.content
+        pages.append(message.embed["description"])  # type: ignore[index]
+    assert len(pages) == 3 and len(pages[0]) >= EMBED_DESCRIPTION - 1  # a full first page
+    for page in pages:
+        assert len(page) <= EMBED_DESCRIPTION
+        assert page.startswith("||") and page.endswith("||")
+        inside = page[2:-2]  # no bar pair in it, none formed with the closing bars
+        assert "||" not in inside and not inside.endswith("|")
+    assert "".join(page[2:-2] for page in pages).replace("\u200b", "") == body
+
+
 async def test_a_search_with_no_hits_suggests_titles_privately(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
