@@ -463,6 +463,38 @@ async def test_servers_never_see_each_others_reviews(
         assert "Alpha Secret Diary" not in str(forged.embeds) + str(forged.content)
 
 
+async def test_a_saved_search_from_one_server_shows_nothing_in_another(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    beta = loopback.add_guild("Beta")
+    await loopback.wait_for(lambda: bot.get_guild(beta.id) is not None, 5, "Beta to connect")
+    for i in range(12):
+        await bot.store.add(make_review(f"Lighthouse in winter {i:02d}", day=i))
+    secret = await bot.store.add(make_review("Lighthouse Secret", guild_id=guild.id))
+    a_reader, b_reader = guild.add_member("a"), beta.add_member("b")
+    a_results = await loopback.slash(guild, a_reader, "review search", query="lighthouse")
+    [a_menu] = a_results.message.selects()  # type: ignore[union-attr]
+    [secret_hit] = [o for o in a_menu["options"] if o["label"] == "1. Lighthouse Secret"]
+    assert secret_hit["value"].startswith(f"{secret.id}:")
+    a_next = buttons(a_results)["Results ›"]
+
+    # Beta's own results message, carrying the components copied from Alpha's.
+    b_results = await loopback.slash(beta, b_reader, "review search", query="lighthouse")
+    message = b_results.message
+    assert message is not None
+    before = message.snapshot()
+    message.components.append({"type": 1, "components": [{**a_next, "label": "forged"}]})
+    message.components.append({"type": 1, "components": [{**a_menu, "placeholder": "forged"}]})
+
+    paged = await loopback.click(message, b_reader, label="forged")
+    assert paged.ephemeral
+    assert paged.content == "These results are not available here. Run `/review search` again."
+    assert message.snapshot()["embeds"] == before["embeds"]  # Beta's results left as they were
+    opened = await loopback.select(message, b_reader, [secret_hit["value"]], placeholder="forged")
+    assert opened.ephemeral  # the nearest review Beta sees, offered privately
+    assert "Lighthouse Secret" not in str(opened.embeds) + str(opened.content)
+
+
 async def test_review_text_that_mentions_people_pings_no_one(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
