@@ -5,26 +5,33 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from reviewbot.bot import ReviewBot
+from reviewbot.funnel import APOLOGY
+from reviewbot.outbox import MAX_BACKOFF_SECONDS
 from reviewbot.review import utc_now
+from reviewbot.store import OutboxState
 
 from .bot_fixtures import running_bot
 from .loopback.interactions import Reply
 from .loopback.model import Channel, Guild, Member, Message, Permission, Role
 from .loopback.process import BotProcess
 from .loopback.server import LoopbackDiscord
-from .store_fixtures import make_review
+from .store_fixtures import find_title, make_review
 
 ROOT = Path(__file__).resolve().parent.parent
+QUIET_SECONDS = 0.2  # how long "no duplicate" is watched for, once nothing is left to send
 HER = {"title": "Past Lives", "creator": "Celine Song", "rating": "4.5", "body": "Quietly huge."}
 
 
@@ -97,6 +104,16 @@ async def queue_settled(bot: ReviewBot, guild: Guild) -> None:
             return
         await asyncio.sleep(0.025)
     raise AssertionError(f"the queue did not settle: {status}")
+
+
+async def posted_once(loopback: LoopbackDiscord, bot: ReviewBot, server: Server) -> None:
+    """Nothing is left to deliver, and no second post follows within a short quiet period."""
+    await queue_settled(bot, server.guild)
+    try:
+        await loopback.wait_for(lambda: len(posts(loopback, server.reviews)) > 1, QUIET_SECONDS)
+    except AssertionError:  # timed out: quiet, as it should be
+        return
+    raise AssertionError(f"posted twice: {posts(loopback, server.reviews)}")
 
 
 def posts(loopback: LoopbackDiscord, channel: Channel) -> list[Message]:
@@ -318,6 +335,108 @@ async def test_delete_asks_then_removes_the_review_and_its_post(
     assert gone.ephemeral and "No review titled" in (gone.content or "")
 
 
+async def test_a_forged_delete_button_pressed_by_a_reader_deletes_nothing(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    # The confirmation's custom id names the review: anyone can send it. Pressing it checks again.
+    server = configured
+    await publish(loopback, server)
+    [post] = posts(loopback, server.reviews)
+    review = (await bot.app.store.reviews.resolve_title("Past Lives", server.guild.id)).review
+    shown = await loopback.slash(server.guild, server.reader, "review show", title="Past Lives")
+    forged = {
+        "type": 2,
+        "style": 4,
+        "label": "Delete",
+        "custom_id": f"reviewbot:delete:{review.id}:yes",
+    }
+    shown.message.components[0]["components"].append(forged)  # type: ignore[union-attr]
+    answer = await loopback.click(shown, server.reader, label="Delete")
+    assert answer.ephemeral
+    assert answer.content == (
+        "Only the review's author, or members with **Manage Messages**, can change it."
+    )
+    assert await bot.app.store.reviews.get(review.id, server.guild.id) == review  # type: ignore[arg-type]
+    await queue_settled(bot, server.guild)
+    assert posts(loopback, server.reviews) == [post]
+
+
+async def test_a_member_with_manage_messages_may_edit_and_delete_anyones_review(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    moderator = server.guild.add_member("moderator", permissions=Permission.MANAGE_MESSAGES)
+    await publish(loopback, server)
+    [post] = posts(loopback, server.reviews)
+    form = await loopback.slash(server.guild, moderator, "review edit", title="Past Lives")
+    assert form.modal is not None, form.content
+    preview = await loopback.submit_modal(form, moderator, {"body": "Spoilers removed."})
+    await loopback.click(preview, moderator, label="Save changes")
+    await loopback.wait_for(lambda: post.embed["description"] == "Spoilers removed.", 5)  # type: ignore[index]
+    assert post.embed["footer"]["text"].startswith("reviewer")  # type: ignore[index]  # still theirs
+
+    ask = await loopback.slash(server.guild, moderator, "review delete", title="Past Lives")
+    assert ask.content == "Delete “Past Lives” and its post? This can't be undone."
+    await loopback.click(ask, moderator, label="Delete")
+    await loopback.wait_for(lambda: post.deleted, 5, "the post to be removed")
+    assert find_title(bot.app.store, "Past Lives", server.guild.id) == []
+
+
+async def test_editing_a_review_whose_post_was_deleted_posts_it_afresh(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    await publish(loopback, server)
+    [old] = posts(loopback, server.reviews)
+    loopback.delete_message(old)  # someone removed the post in Discord
+    form = await loopback.slash(server.guild, server.reviewer, "review edit", title="Past Lives")
+    preview = await loopback.submit_modal(form, server.reviewer, {"body": "Even better twice."})
+    await loopback.click(preview, server.reviewer, label="Save changes")
+    [fresh] = await wait_posts(loopback, server.reviews, 1)
+    assert fresh.id != old.id
+    assert fresh.embed["description"] == "Even better twice."  # type: ignore[index]
+    await queue_settled(bot, server.guild)
+    shown = await loopback.slash(server.guild, server.reader, "review show", title="Past Lives")
+    link = next(b for b in shown.buttons() if b.get("label") == "Open post")
+    assert link["url"] == (
+        f"https://discord.com/channels/{server.guild.id}/{server.reviews.id}/{fresh.id}"
+    )
+
+
+async def test_a_failure_after_publish_deferred_gets_a_private_apology_and_stores_nothing(
+    loopback: LoopbackDiscord,
+    configured: Server,
+    bot: ReviewBot,
+    sample_db: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Publish defers its answer, then stores the review and queues its post in one transaction.
+    # The database refusing that write reaches the user as a followup, the only way left.
+    server = configured
+    preview = await write_review(loopback, server, server.reviewer)
+    with closing(sqlite3.connect(sample_db)) as db:
+        db.execute(
+            "CREATE TRIGGER refuse_queue BEFORE INSERT ON outbox"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    failed = await loopback.click(preview, server.reviewer, label="Publish")
+    assert failed.deferred
+    [apology] = failed.followups
+    assert apology.ephemeral and apology.content == APOLOGY
+    assert any(
+        r.name == "reviewbot.funnel" and "disk is full" in str(r.exc_info) for r in caplog.records
+    )
+    assert find_title(bot.app.store, "Past Lives", server.guild.id) == []  # not half-stored
+    assert preview.message.content.startswith("**Preview**")  # type: ignore[union-attr]
+
+    with closing(sqlite3.connect(sample_db)) as db:
+        db.execute("DROP TRIGGER refuse_queue")
+    done = await loopback.click(preview, server.reviewer, label="Publish")  # the draft is kept
+    [post] = posts(loopback, server.reviews)
+    assert done.message.content.startswith("Published “Past Lives”")  # type: ignore[union-attr]
+    assert post.embed["title"] == "Past Lives"  # type: ignore[index]
+
+
 async def test_cancel_discards_the_draft(
     loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
 ) -> None:
@@ -374,8 +493,7 @@ async def test_five_server_errors_then_success_post_exactly_once(
     done = await publish(loopback, configured)
     assert "queued" in done.message.content  # type: ignore[union-attr]
     [post] = await wait_posts(loopback, configured.reviews, 1, within=60)
-    await asyncio.sleep(0.3)
-    assert len(posts(loopback, configured.reviews)) == 1
+    await posted_once(loopback, bot, configured)
     assert post.embed["title"] == "Past Lives"  # type: ignore[index]
 
 
@@ -385,8 +503,7 @@ async def test_unavailable_five_times_then_posted_once(
     loopback.fail(f"POST /channels/{configured.reviews.id}/messages", 503, times=5)
     await publish(loopback, configured)
     await wait_posts(loopback, configured.reviews, 1)
-    await asyncio.sleep(0.3)
-    assert len(posts(loopback, configured.reviews)) == 1
+    await posted_once(loopback, bot, configured)
 
 
 async def test_a_rate_limit_is_waited_out_and_posted_once(
@@ -397,8 +514,41 @@ async def test_a_rate_limit_is_waited_out_and_posted_once(
     await publish(loopback, configured)
     await wait_posts(loopback, configured.reviews, 1)
     assert asyncio.get_running_loop().time() - started >= 0.5
-    await asyncio.sleep(0.3)
-    assert len(posts(loopback, configured.reviews)) == 1
+    await posted_once(loopback, bot, configured)
+
+
+async def test_each_retry_waits_about_twice_as_long_as_the_last_up_to_the_cap(
+    loopback: LoopbackDiscord, configured: Server, bot: ReviewBot
+) -> None:
+    server = configured
+    await bot.outbox.stop()  # the test delivers the row itself, one attempt at a time
+    base = bot.outbox.retry_base
+    loopback.fail(f"POST /channels/{server.reviews.id}/messages", 503, times=None)
+    review = await bot.app.store.reviews.add(make_review("Backoff", guild_id=server.guild.id))
+    await bot.app.store.posts.queue(server.guild.id, [review.id])  # type: ignore[list-item]
+    [row] = await bot.app.store.posts.due()
+    waits = []
+    capped_from = next(n for n in range(64) if base * 2.0**n > MAX_BACKOFF_SECONDS)
+    for attempt in range(capped_from + 2):
+        assert row.attempts == attempt
+        before = utc_now()
+        await bot.outbox.deliver(row)
+        after = utc_now()
+        next_try = await bot.app.store.posts.next_retry()
+        assert next_try is not None
+        # The wait was drawn between `before` and `after`; allow the stored microseconds.
+        longest = (next_try - before).total_seconds() + 1e-5
+        shortest = (next_try - after).total_seconds() - 1e-5
+        expected = min(MAX_BACKOFF_SECONDS, base * 2.0**attempt)
+        assert 0.8 * expected <= longest and shortest <= 1.2 * expected, (attempt, expected)
+        waits.append((shortest, longest))
+        fresh = await bot.app.store.posts.item(row.id)
+        assert fresh is not None and fresh.state is OutboxState.WAITING
+        assert "Discord did not answer" in (fresh.last_error or "")
+        row = fresh
+    growing = waits[:capped_from]
+    assert all(later[0] > earlier[1] for earlier, later in pairwise(growing))
+    assert posts(loopback, server.reviews) == []
 
 
 async def test_missing_permission_blocks_with_the_reason_until_it_is_fixed(
@@ -498,7 +648,8 @@ async def test_a_hundred_reviews_announced_from_the_shell_arrive_in_order_once(
     assert [m.embed["title"] for m in arrived] == [f"Shell review {i:03d}" for i in range(100)]  # type: ignore[index]
     again = await asyncio.to_thread(announce, folder, sample_db, configured.guild)
     assert "Queued 0 new review(s)" in again.stdout
-    await asyncio.sleep(1.5)
+    # Nothing new is queued (the queue is all the bot posts from), and nothing was posted again.
+    await queue_settled(bot, configured.guild)
     assert len(posts(loopback, configured.reviews)) == 100
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from reviewbot.bot import ReviewBot
 from reviewbot.funnel import APOLOGY
-from reviewbot.limits import EMBED_DESCRIPTION, EMBED_TOTAL
+from reviewbot.limits import EMBED_DESCRIPTION
+from reviewbot.render import truncate
 
 from .bot_fixtures import running_bot
-from .discord_limits import embed_length
 from .loopback.interactions import Reply
 from .loopback.model import Guild, Message
 from .loopback.server import LoopbackDiscord
@@ -69,6 +70,7 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reader = guild.add_member("reader")
+    loopback.settle_time = 0.0  # in process a click is over when its handler is; dozens here
     reply = await loopback.slash(guild, reader, "review show", title="Close to the Edge")
     message = reply.message
     assert message is not None
@@ -89,6 +91,57 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
     assert titles == [review.title async for review in bot.app.store.reviews.all()]
 
 
+async def test_previous_and_next_walk_a_server_whose_reviews_interleave_the_catalogue(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    beta = loopback.add_guild("Beta")
+    catalogue = [review async for review in bot.app.store.reviews.all()]
+    hour = timedelta(hours=1)
+    # A tie is broken by id, 9 before 21 (though "9" > "21" as text): share the moment of a
+    # catalogue review with a one-digit id.
+    tied = max((r for r in catalogue[1:-1] if (r.id or 0) < 10), key=lambda r: r.id or 0)
+    # Alpha's own reviews go before the first, between two neighbours (two in a row), at the
+    # very moment of a catalogue review, and after the last. Beta's reviews take the same
+    # moments and must never be stepped on.
+    moments = [
+        catalogue[0].published_at - hour,
+        catalogue[4].published_at + hour,
+        catalogue[4].published_at + 2 * hour,
+        tied.published_at,
+        catalogue[12].published_at + hour,
+        catalogue[-1].published_at + hour,
+    ]
+    for n, at in enumerate(moments):
+        first, second = (guild, beta) if n % 2 else (beta, guild)
+        for server in (first, second):
+            title = f"{server.name} own {n}"
+            await bot.app.store.reviews.add(
+                make_review(title, guild_id=server.id, published_at=at, author_name="member")
+            )
+    own = [review async for review in bot.app.store.reviews.all(guild.id)]
+    visible = sorted(catalogue + own, key=lambda review: (review.published_at, review.id))
+    expected = [review.title for review in visible]
+    assert expected[0] == "Alpha own 0" and expected[-1] == "Alpha own 5"
+
+    reader = guild.add_member("reader")
+    loopback.settle_time = 0.0  # in process a click is over when its handler is; dozens here
+    reply = await loopback.slash(guild, reader, "review show", title=f"review:{visible[0].id}")
+    message = reply.message
+    assert message is not None
+    assert buttons(message)["◀ Previous"].get("disabled") is True
+    walked = [message.embed["title"]]  # type: ignore[index]
+    while not buttons(message)["Next ▶"].get("disabled"):
+        await loopback.click(message, reader, label="Next ▶")
+        walked.append(message.embed["title"])  # type: ignore[index]
+        assert f"· {len(walked)} of {len(visible)}" in footer(message)
+    assert walked == expected
+    back = [message.embed["title"]]  # type: ignore[index]
+    while not buttons(message)["◀ Previous"].get("disabled"):
+        await loopback.click(message, reader, label="◀ Previous")
+        back.append(message.embed["title"])  # type: ignore[index]
+    assert back == expected[::-1]
+
+
 async def test_buttons_keep_working_after_a_restart(
     loopback: LoopbackDiscord, guild: Guild, sample_db: Any
 ) -> None:
@@ -107,17 +160,17 @@ async def test_a_long_review_pages_in_place_within_discords_limits(
     reader = guild.add_member("reader")
     reply = await loopback.slash(guild, reader, "review show", title="The Wire")
     message = reply.message
-    assert message is not None
+    assert message is not None and not reply.ephemeral, reply.content
     seen = []
     while True:
         embed = message.embed
         assert embed is not None
-        assert len(embed["description"]) <= EMBED_DESCRIPTION
-        assert embed_length(embed) <= EMBED_TOTAL
         seen.append(embed["description"])
         if buttons(message)["Page ›"].get("disabled"):
             break
-        await loopback.click(message, reader, label="Page ›")
+        # The stand-in refuses an edit beyond a limit; the reader would get the apology.
+        turned = await loopback.click(message, reader, label="Page ›")
+        assert turned.type == 7, turned.content
     assert len(seen) >= 3
     assert footer(message).endswith(f"page {len(seen)} of {len(seen)}")
     assert {"◀ Previous", "Next ▶", "‹ Page", "Page ›"} <= set(buttons(message))
@@ -144,10 +197,14 @@ async def test_worst_case_reviews_never_exceed_a_limit(
         stored = await bot.app.store.reviews.add(review)
         reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
         message = reply.message
-        assert message is not None
+        # The stand-in refuses a message beyond a limit, and the reader gets the apology.
+        assert message is not None and not reply.ephemeral, reply.content
+        pages = 1
         while not buttons(message).get("Page ›", {"disabled": True}).get("disabled"):
-            await loopback.click(message, reader, label="Page ›")
-    # The stand-in fails the test on any message beyond a limit; reaching here means none was.
+            turned = await loopback.click(message, reader, label="Page ›")
+            assert turned.type == 7, turned.content
+            pages += 1
+        assert pages > 1 and footer(message).endswith(f"page {pages} of {pages}")
 
 
 async def test_a_whole_review_spoiler_is_behind_bars(
@@ -219,11 +276,19 @@ async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
 async def test_autocomplete_with_hostile_text_stays_within_limits(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, typed: str
 ) -> None:
+    # Titles as long as allowed, that some of the typed texts begin: their names must be cut.
+    long_titles = ["x" * 200, "🎬" * 100, "*" * 200]
+    for title in long_titles:
+        await bot.app.store.reviews.add(make_review(title, creator="C" * 200))
     choices = await loopback.autocomplete(
         guild, guild.add_member("r"), "review show", "title", typed
     )
-    assert len(choices) <= 25
-    assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    [record] = [r for r in loopback.interactions.values() if r.choices is not None]
+    assert record.response_type == 8 and not record.rejected  # the stand-in took the answer
+    begun = [t for t in long_titles if t.startswith(typed)]
+    if begun:
+        assert choices[0]["name"] == truncate(f"{begun[0]} — {'C' * 200} (2020)", 100)
+        assert len(choices[0]["name"]) == 100
 
 
 async def test_search_lists_ranked_hits_and_the_menu_opens_one(
@@ -254,7 +319,73 @@ async def test_search_filters_and_hostile_queries(
     assert "Cats" not in best.embed["description"]  # type: ignore[index]
     for query in ['"AND" (NOT) *', "NEAR(x)", "!!!", "title:her"]:
         reply = await loopback.slash(guild, reader, "review search", query=query)
-        assert reply.ephemeral or reply.embed is not None
+        # Results, or a private "no reviews match": never the apology for an error.
+        assert reply.embed is not None or (reply.content or "").startswith("No reviews match")
+
+
+MARKDOWN = "*_~|`"  # each is escaped: a title of them shows twice as long
+
+
+async def test_search_menus_of_long_markdown_titles_stay_within_discords_limits(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    # Titles and creators of 200 characters, most of them Markdown: 400 once escaped. A message
+    # beyond a limit is refused by the stand-in, and the reader would get the apology instead.
+    reader = guild.add_member("reader")
+    for i in range(12):
+        title = f"Lighthouse {i:02d} " + (MARKDOWN * 40)[: 200 - 14]
+        creator = (MARKDOWN[::-1] * 40)[:200]
+        await bot.app.store.reviews.add(make_review(title, creator=creator, day=i))
+    reply = await loopback.slash(guild, reader, "review search", query="lighthouse")
+    assert reply.type == 4 and not reply.ephemeral, reply.content
+    message = reply.message
+    assert message is not None
+    for page, numbers in ((0, range(1, 11)), (1, range(11, 13))):
+        description = message.embed["description"]  # type: ignore[index]
+        lines = description.split("\n")
+        assert [line.split(" ", 1)[0] for line in lines] == [f"**{n}.**" for n in numbers]
+        assert all(line.endswith("· ★★★★☆ · ✨ Other") for line in lines)
+        [menu] = message.selects()
+        labels = [option["label"] for option in menu["options"]]
+        assert [label.split(" ", 1)[0] for label in labels] == [f"{n}." for n in numbers]
+        assert all(label.endswith("…") and len(label) <= 100 for label in labels)
+        assert all(len(option["description"]) <= 100 for option in menu["options"])
+        if page == 0:
+            turned = await loopback.click(message, reader, label="Results ›")
+            assert turned.type == 7, turned.content
+    opened = await loopback.select(message, reader, [menu["options"][-1]["value"]])
+    assert opened.type == 4 and not opened.ephemeral, opened.content
+    shown = opened.embed["title"]  # type: ignore[index]
+    assert shown.startswith("Lighthouse ") and shown.endswith("…") and len(shown) <= 256
+    kept = shown[: -len("…")]
+    assert (len(kept) - len(kept.rstrip("\\"))) % 2 == 0  # no escape left dangling
+
+
+@pytest.mark.parametrize("before_bar", [4090, 4091])
+async def test_a_whole_review_spoiler_filling_its_pages_keeps_its_bars_within_the_limit(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, before_bar: int
+) -> None:
+    # A bar where a full page ends: the page ends with the bar and a zero-width space (so no
+    # bar pair forms with the closing bars) exactly at the limit, or just before the bar.
+    reader = guild.add_member("reader")
+    body = "x" * before_bar + "|" + "x" * 6000
+    stored = await bot.app.store.reviews.add(make_review("Full pages", body=body, spoiler=True))
+    reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
+    assert reply.type == 4 and not reply.ephemeral, reply.content
+    message = reply.message
+    assert message is not None
+    pages = [message.embed["description"]]  # type: ignore[index]
+    while not buttons(message)["Page ›"].get("disabled"):
+        turned = await loopback.click(message, reader, label="Page ›")
+        assert turned.type == 7, turned.content
+        pages.append(message.embed["description"])  # type: ignore[index]
+    assert len(pages) == 3 and len(pages[0]) >= EMBED_DESCRIPTION - 1  # a full first page
+    for page in pages:
+        assert len(page) <= EMBED_DESCRIPTION
+        assert page.startswith("||") and page.endswith("||")
+        inside = page[2:-2]  # no bar pair in it, none formed with the closing bars
+        assert "||" not in inside and not inside.endswith("|")
+    assert "".join(page[2:-2] for page in pages).replace("\u200b", "") == body
 
 
 async def test_a_search_with_no_hits_suggests_titles_privately(
@@ -345,6 +476,38 @@ async def test_servers_never_see_each_others_reviews(
         )
         forged = await loopback.click(b_fleabag, b_reader, label="forged")
         assert "Alpha Secret Diary" not in str(forged.embeds) + str(forged.content)
+
+
+async def test_a_saved_search_from_one_server_shows_nothing_in_another(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    beta = loopback.add_guild("Beta")
+    await loopback.wait_for(lambda: bot.get_guild(beta.id) is not None, 5, "Beta to connect")
+    for i in range(12):
+        await bot.app.store.reviews.add(make_review(f"Lighthouse in winter {i:02d}", day=i))
+    secret = await bot.app.store.reviews.add(make_review("Lighthouse Secret", guild_id=guild.id))
+    a_reader, b_reader = guild.add_member("a"), beta.add_member("b")
+    a_results = await loopback.slash(guild, a_reader, "review search", query="lighthouse")
+    [a_menu] = a_results.message.selects()  # type: ignore[union-attr]
+    [secret_hit] = [o for o in a_menu["options"] if o["label"] == "1. Lighthouse Secret"]
+    assert secret_hit["value"].startswith(f"{secret.id}:")
+    a_next = buttons(a_results)["Results ›"]
+
+    # Beta's own results message, carrying the components copied from Alpha's.
+    b_results = await loopback.slash(beta, b_reader, "review search", query="lighthouse")
+    message = b_results.message
+    assert message is not None
+    before = message.snapshot()
+    message.components.append({"type": 1, "components": [{**a_next, "label": "forged"}]})
+    message.components.append({"type": 1, "components": [{**a_menu, "placeholder": "forged"}]})
+
+    paged = await loopback.click(message, b_reader, label="forged")
+    assert paged.ephemeral
+    assert paged.content == "These results are not available here. Run `/review search` again."
+    assert message.snapshot()["embeds"] == before["embeds"]  # Beta's results left as they were
+    opened = await loopback.select(message, b_reader, [secret_hit["value"]], placeholder="forged")
+    assert opened.ephemeral  # the nearest review Beta sees, offered privately
+    assert "Lighthouse Secret" not in str(opened.embeds) + str(opened.content)
 
 
 async def test_review_text_that_mentions_people_pings_no_one(

@@ -164,6 +164,22 @@ def test_whole_review_spoiler_hides_every_page() -> None:
         assert embed_within_limits(embed)
 
 
+def test_whole_review_spoiler_pages_right_up_to_the_limit_keep_their_bars() -> None:
+    # Unbroken text fills every page; a bar lands at, just before or just after a page's end.
+    for before_bar in range(4080, 4100):
+        body = "x" * before_bar + "|" + "x" * 9000
+        pages = all_pages(context(make_review(body=body, spoiler=True)))
+        assert max(len(embed["description"]) for embed in pages) >= EMBED_DESCRIPTION - 1
+        for embed in pages:
+            assert embed_problems(embed) == []
+            description = embed["description"]
+            assert description.startswith("||") and description.endswith("||")
+            inside = description[2:-2]
+            assert "||" not in inside and not inside.endswith("|"), before_bar
+        shown = "".join(embed["description"][2:-2] for embed in pages)
+        assert shown.replace("\u200b", "") == body
+
+
 def test_inline_spoiler_across_a_page_end_is_closed_and_reopened() -> None:
     secret = "the detective was the culprit " * 200
     body = "Here is what happens. ||" + secret.strip() + "|| Worth it."
