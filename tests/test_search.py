@@ -257,12 +257,6 @@ def test_a_review_found_by_two_tiers_is_ranked_once_at_its_best(body_first: bool
     assert [(c.id, c.tier) for c in ranked] == [(1, Tier.TYPO), (2, Tier.TYPO), (3, Tier.BODY)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store._index_spellings marks a title's words as indexed before the transaction "
-    "commits; when the write is rolled back, the words stay marked and their spellings are "
-    "never stored, so typos never find the title",
-)
 async def test_a_title_whose_first_write_failed_is_found_by_typos_once_stored(
     store: ReviewStore, db_path: Path
 ) -> None:

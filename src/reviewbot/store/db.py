@@ -28,9 +28,10 @@ TEMP_STORE = "MEMORY"
 Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
 
-# Set while a task runs inside a transaction (a bulk load's, say): a transaction begun inside
-# it is a savepoint, so a failure undoes its own part and leaves the outer one to go on.
-_in_transaction: ContextVar[bool] = ContextVar("reviewbot_in_transaction", default=False)
+# While a task is inside a transaction: what to undo in memory if the innermost transaction or
+# savepoint is rolled back. A transaction begun inside another is a savepoint of it, so a failure
+# undoes its own part and leaves the outer one to go on.
+_undo: ContextVar[list[Callable[[], None]] | None] = ContextVar("reviewbot_undo", default=None)
 
 
 class Database:
@@ -90,32 +91,51 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction; inside another one, a savepoint of it."""
-        if _in_transaction.get():
-            async with self._savepoint():
+        outer = _undo.get()
+        if outer is not None:
+            async with self._savepoint(outer):
                 yield self.connection
             return
+        undo: list[Callable[[], None]] = []
         async with self._write_lock:
             await self.connection.execute("BEGIN IMMEDIATE")
-            token = _in_transaction.set(True)
+            token = _undo.set(undo)
             try:
                 yield self.connection
+                await self.connection.commit()
             except BaseException:
-                await self.connection.rollback()
+                if self.connection.in_transaction:
+                    await self.connection.rollback()
+                _run(undo)
                 raise
             finally:
-                _in_transaction.reset(token)
-            await self.connection.commit()
+                _undo.reset(token)
 
     @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
+    async def _savepoint(self, outer: list[Callable[[], None]]) -> AsyncIterator[None]:
+        undo: list[Callable[[], None]] = []
         await self.connection.execute("SAVEPOINT nested")
+        token = _undo.set(undo)
         try:
             yield
         except BaseException:
             await self.connection.execute("ROLLBACK TO nested")
             await self.connection.execute("RELEASE nested")
+            _run(undo)
             raise
+        finally:
+            _undo.reset(token)
         await self.connection.execute("RELEASE nested")
+        outer.extend(undo)  # kept by the transaction around it: undone if that rolls back
+
+    @staticmethod
+    def undo_on_rollback(callback: Callable[[], None]) -> None:
+        """Call `callback` if the transaction now under way (or the savepoint) is rolled back:
+        for what a room keeps in memory in step with what it wrote."""
+        undo = _undo.get()
+        if undo is None:
+            raise RuntimeError("undo_on_rollback() needs a transaction under way")
+        undo.append(callback)
 
     async def trace(self, tracer: Tracer | None) -> None:
         """Call `tracer` with the text of every statement either connection runs (None stops).
@@ -138,3 +158,8 @@ class Database:
             target.close()
         partial.replace(destination)
         return destination
+
+
+def _run(undo: list[Callable[[], None]]) -> None:
+    for callback in reversed(undo):
+        callback()

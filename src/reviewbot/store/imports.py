@@ -88,7 +88,7 @@ class Imports:
             await db.executemany(rows.UPDATE_BODY, [(row[-1], bodies[row[-1]]) for row in updated])
             title_at = rows.TITLE_NORM_AT
             titles = [row[title_at] for row in added] + [row[title_at - 1] for row in updated]
-            await self._spellings.add(db, titles)
+            await self._spellings.add(self._db, titles)
             await queue_edits(db, [row[-1] for row in updated])
         return results
 

@@ -241,7 +241,7 @@ class Reviews:
         review_id = cursor.lastrowid
         assert review_id is not None
         await db.execute(rows.INSERT_BODY, (review_id, review.body))
-        await self._spellings.add(db, [row[rows.TITLE_NORM_AT]])
+        await self._spellings.add(self._db, [row[rows.TITLE_NORM_AT]])
         return review.with_id(review_id)
 
     async def update(self, review: Review) -> Review:
@@ -256,7 +256,7 @@ class Reviews:
             if cursor.rowcount == 0:
                 raise ReviewNotFoundError(review.title)
             await db.execute(rows.UPDATE_BODY, (review_id, review.body))
-            await self._spellings.add(db, [row[rows.TITLE_NORM_AT]])
+            await self._spellings.add(self._db, [row[rows.TITLE_NORM_AT]])
             await queue_edits(db, [review_id])
         return review
 

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from ..review import Category, Rating, ReviewSummary, utc_now
 from ..search import Candidate, Tier, plan_search, rank, spelling_rows, title_words
 from . import rows
@@ -255,11 +253,15 @@ class SpellingIndex:
     """The typo index: each title word and its spellings with one letter left out."""
 
     def __init__(self) -> None:
-        self._indexed: set[str] = set()  # title words whose spellings are stored already
+        # Title words whose spellings are stored: remembered so that a bulk load stores each
+        # word's spellings once; forgotten again if the transaction that stored them fails.
+        self._indexed: set[str] = set()
 
-    async def add(self, db: aiosqlite.Connection, titles: Iterable[str]) -> None:
-        """Store the spellings of the words of these normalised titles not seen before."""
+    async def add(self, db: Database, titles: Iterable[str]) -> None:
+        """Store the spellings of the words of these normalised titles not seen before, inside
+        the transaction under way."""
         fresh = set().union(*map(title_words, titles)) - self._indexed
         if fresh:
-            await db.executemany(_INSERT_VARIANTS, spelling_rows(fresh))
+            await db.connection.executemany(_INSERT_VARIANTS, spelling_rows(fresh))
             self._indexed |= fresh
+            db.undo_on_rollback(lambda: self._indexed.difference_update(fresh))
