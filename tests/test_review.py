@@ -99,3 +99,18 @@ def test_create_trims_and_keeps_any_script() -> None:
     assert review.body == "First.\n\nSecond."
     assert review.category is Category.FILM
     assert review.published_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "title", ["\u200b", "\u0301\u0301", "\u2060", "\u00ad \ufe0f", "\u200d\u200b"]
+)
+def test_a_title_with_no_visible_characters_is_refused(title: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Review.create(title=title, rating="4", body="Fine.")
+    assert caught.value.field == "title"
+    assert "no visible characters" in str(caught.value)
+
+
+def test_a_title_with_marks_on_letters_is_kept() -> None:
+    review = Review.create(title="e\u0301te\u0301\u200b", rating="4", body="Fine.")
+    assert review.title == "e\u0301te\u0301\u200b" and normalise(review.title) == "ete"

@@ -193,6 +193,10 @@ class Review:
         """Build a review from untrusted input, cleaning and checking every field."""
         title = " ".join(clean_text(title).split())
         _check_length("title", "title", title, 1, TITLE_MAX)
+        if not normalise(title):  # only invisible or combining marks: nothing to search for
+            raise ValidationError(
+                "title", "The title has no visible characters; give it letters, digits or symbols."
+            )
         creator = " ".join(clean_text(creator).split()) or None
         _check_length("creator", "creator", creator or "", 0, CREATOR_MAX)
         body = clean_text(body)
