@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -5,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reviewbot.errors import ValidationError
-from reviewbot.review import Category, Rating, Review, normalise
+from reviewbot.review import Category, Rating, Review, clean_text, normalise
 
 
 @pytest.mark.parametrize(
@@ -114,3 +115,14 @@ def test_a_title_with_no_visible_characters_is_refused(title: str) -> None:
 def test_a_title_with_marks_on_letters_is_kept() -> None:
     review = Review.create(title="e\u0301te\u0301\u200b", rating="4", body="Fine.")
     assert review.title == "e\u0301te\u0301\u200b" and normalise(review.title) == "ete"
+
+
+def reference_clean_text(text: str) -> str:
+    """clean_text as first written, one character at a time."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_clean_text_drops_exactly_the_control_characters(text: str) -> None:
+    assert clean_text(text) == reference_clean_text(text)

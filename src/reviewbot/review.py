@@ -119,12 +119,16 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", kept).casefold().split())
 
 
+# Unicode's control characters (category Cc) other than tab and line feed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_text(text: str | None) -> str:
     """Trim a field and drop control characters other than line breaks and tabs."""
     if text is None:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    return _CONTROLS.sub("", text).strip()
 
 
 def utc_now() -> datetime:
