@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -13,11 +14,14 @@ from typing import Any
 import yaml
 
 from .errors import ValidationError
-from .review import Review, normalise
+from .review import Review, normalise, shown
 
 KEYS = {"title", "creator", "category", "rating", "author", "author_id", "date", "url", "image"}
 KEYS |= {"spoiler"}
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
+# A header holds a few short values; these bounds keep any header quick to read.
+HEADER_MAX = 16_384  # characters between the two '---' lines
+_NESTING_MAX = 8  # lists and mappings (refused anyway) within one value
 
 
 class FileError(Exception):
@@ -75,6 +79,60 @@ def read_review_file(path: Path, guild_id: int | None = None) -> list[FileReview
     return reviews
 
 
+class _HeaderRefused(Exception):
+    """Something a review header has no use for, at a line of the file."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        line = f" (line {mark.line + 2})" if mark is not None else ""  # line 1 is the '---'
+        super().__init__(f"{message}{line}")
+
+
+_SEQUENCE, _MAPPING = yaml.BaseLoader.DEFAULT_SEQUENCE_TAG, yaml.BaseLoader.DEFAULT_MAPPING_TAG
+
+
+class _HeaderLoader(yaml.BaseLoader):
+    """BaseLoader, which reads every value as text, refusing what a header has no use for.
+
+    An alias repeats a whole node without copying it, so a few hundred bytes of nested aliases
+    can stand for billions of values: anchors and aliases are refused where they are met. A
+    header is one mapping of text, so a list or mapping inside it is read through (a YAML
+    error in it is still reported) but not built, and read as empty; deep nesting is refused.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        _refuse_anchor(event)
+        if parent is None or not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        marks: Any = (event.start_mark, self._pass_over_collection().end_mark)
+        if isinstance(event, yaml.SequenceStartEvent):
+            return yaml.SequenceNode(_SEQUENCE, [], *marks)
+        return yaml.MappingNode(_MAPPING, [], *marks)
+
+    def _pass_over_collection(self) -> yaml.Event:
+        depth = 0
+        while True:
+            event = self.get_event()
+            _refuse_anchor(event)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _NESTING_MAX:  # the scanner's work per token grows with the depth
+                    raise _HeaderRefused("the header is nested too deeply", event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if depth == 0:
+                return event
+
+
+def _refuse_anchor(event: yaml.Event) -> None:
+    if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+        raise _HeaderRefused(
+            "the header uses a YAML anchor or alias (& or *), which review files do not allow; "
+            "put a value that starts with & or * in quotes",
+            event.start_mark,
+        )
+
+
 def _markdown_entry(path: Path, text: str) -> dict[str, Any]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -83,13 +141,33 @@ def _markdown_entry(path: Path, text: str) -> dict[str, Any]:
         end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
     except StopIteration:
         raise FileError(path, "the header has no closing '---' line") from None
+    header_text = "\n".join(lines[1:end])
+    if len(header_text) > HEADER_MAX:
+        raise FileError(
+            path,
+            f"the header is {len(header_text):,} characters long; the limit is {HEADER_MAX:,} "
+            "(the review text goes below the second '---')",
+        )
     try:
         # BaseLoader reads every value as text: `title: 1984` and `creator: Yes` stay as written.
-        header = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
+        header = yaml.load(header_text, Loader=_HeaderLoader)
+    except _HeaderRefused as error:
+        raise FileError(path, str(error)) from None
+    except yaml.reader.ReaderError as error:
+        line = header_text.count("\n", 0, error.position) + 2
+        raise FileError(
+            path,
+            f"the header holds a character YAML does not allow (U+{error.character:04X}, "
+            f"line {line}); remove it, or write it as an escape in double quotes",
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f" (line {mark.line + 2})" if mark is not None else ""
-        raise FileError(path, f"the header is not valid YAML{line}") from None
+        problem = getattr(error, "problem", None)
+        details = [f"line {mark.line + 2}"] if mark is not None else []
+        details += [shown(problem, 80)] if problem else []
+        detail = f" ({': '.join(details)})" if details else ""
+        hint = "; use spaces instead of tabs" if problem and "'\\t'" in problem else ""
+        raise FileError(path, f"the header is not valid YAML{detail}{hint}") from None
     if not isinstance(header, dict):
         raise FileError(path, "the header must be 'key: value' lines")
     return {**header, "body": "\n".join(lines[end + 1 :])}
@@ -106,13 +184,25 @@ def _json_entries(path: Path, text: str) -> list[dict[str, Any]]:
     return entries
 
 
+_KINDS = (
+    (bool, "true or false"),
+    (list, "a list"),
+    (dict, "a mapping"),
+    (float, "a huge number"),
+)
+
+
 def _text(entry: Mapping[str, Any], key: str) -> str | None:
+    """The value as text; a list, mapping, flag or infinite number is refused, not converted."""
     value = entry.get(key)
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, bool | list | dict):
-        raise ValidationError(key, f"'{key}' must be text")
-    return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # JSON's reader refuses integers too long for this
+    if isinstance(value, float) and math.isfinite(value):
+        return str(value)
+    kind = next((name for kind, name in _KINDS if isinstance(value, kind)), "this kind of value")
+    raise ValidationError(key, f"'{key}' must be text, not {kind}")
 
 
 def _review_from(entry: Mapping[str, Any], guild_id: int | None) -> FileReview:
@@ -166,10 +256,12 @@ def _date(value: Any) -> datetime | None:
 
 
 def _flag(value: Any) -> bool:
+    # Types before text: str() of a list built from YAML aliases can run to billions of items.
     if value is None or isinstance(value, bool):
         return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE | _FALSE:
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and (text := value.strip().lower()) in _TRUE | _FALSE:
         return text in _TRUE
     raise ValidationError("spoiler", "spoiler must be true or false")
 
