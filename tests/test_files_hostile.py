@@ -1,12 +1,18 @@
 """Hostile review files: each is one clear FileError or valid reviews, quickly, never a crash."""
 
+import json
+import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from reviewbot.catalogue import import_paths
 from reviewbot.files import HEADER_MAX, FileError, read_review_file
+from reviewbot.review import AUTHOR_ID_MAX
+from reviewbot.store import ImportResult, ReviewStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,3 +146,259 @@ def test_a_header_is_bounded_in_size(tmp_path: Path) -> None:
         f"the header is {len(header):,} characters long; the limit is {HEADER_MAX:,} "
         "(the review text goes below the second '---')"
     )
+
+
+# A bad value is an error for its file, never an exception that ends the whole import.
+
+BIG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "late.md",
+            markdown("title: x\nrating: 4\ndate: 9999-12-31T23:59:59-05:00"),
+            "date: The date falls outside the years 1 to 9999 once converted to UTC",
+        ),
+        (
+            "early.json",
+            '{"title": "x", "rating": 4, "body": "b", "date": "0001-01-01T00:00:00+05:00"}',
+            "date: The date falls outside the years 1 to 9999 once converted to UTC",
+        ),
+        (
+            "url.md",
+            markdown('title: x\nrating: 4\nurl: "http://[::1"'),
+            "url: The link must be a full http(s) address",
+        ),
+        (
+            "image.json",
+            '{"title": "x", "rating": 4, "body": "b", "image": "http://[::1"}',
+            "image: The image link must be a full http(s) address",
+        ),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (
+            "deep-value.json",
+            '{"title": ' + "[" * 100_000 + "]" * 100_000 + ', "rating": 4, "body": "b"}',
+            "nested too deeply",
+        ),
+        (
+            "rating.json",
+            f'{{"title": "x", "rating": {BIG}, "body": "b"}}',
+            "not valid JSON for reviews (a number has over 4,300 digits)",
+        ),
+        (
+            "author.json",
+            f'{{"title": "x", "rating": 4, "body": "b", "author_id": {BIG}}}',
+            "not valid JSON for reviews (a number has over 4,300 digits)",
+        ),
+        (
+            "title.json",
+            f'[{{"title": {BIG}, "rating": 4, "body": "b"}}]',
+            "not valid JSON for reviews (a number has over 4,300 digits)",
+        ),
+        (
+            "huge-rating.json",
+            f'{{"title": "x", "rating": {"9" * 4000}, "body": "b"}}',
+            "rating: That number is not a rating.",
+        ),
+        (
+            "surrogate-title.json",
+            '{"title": "Her \\ud800", "rating": 4, "body": "b"}',
+            "title: The title holds a broken character (U+D800, half of a UTF-16 pair)",
+        ),
+        (
+            "surrogate-body.json",
+            '{"title": "Her", "rating": 4, "body": "Good \\udfff"}',
+            "body: The review text holds a broken character (U+DFFF",
+        ),
+        (
+            "surrogate-creator.md",
+            markdown('title: Her\ncreator: "Spike \\ud83d"\nrating: 4'),
+            "creator: The creator holds a broken character (U+D83D",
+        ),
+        (
+            "surrogate-author.json",
+            '{"title": "Her", "rating": 4, "body": "b", "author": "\\udc80"}',
+            "author: The author name holds a broken character (U+DC80",
+        ),
+        (
+            "surrogate-url.json",
+            '{"title": "Her", "rating": 4, "body": "b", "url": "https://a.example/\\ud800"}',
+            "url: The link must be a full http(s) address",
+        ),
+        (
+            "nan.json",
+            '{"title": NaN, "rating": 4, "body": "b"}',
+            "not valid JSON (NaN is not a JSON number)",
+        ),
+        (
+            "infinity.json",
+            '{"title": "x", "rating": -Infinity, "body": "b"}',
+            "not valid JSON (-Infinity is not a JSON number)",
+        ),
+        (
+            "huge-float.json",
+            '{"title": 1e400, "rating": 4, "body": "b"}',
+            "title: 'title' must be text, not a huge number",
+        ),
+        (
+            "huge-float-rating.json",
+            '{"title": "x", "rating": 1e400, "body": "b"}',
+            "rating: “inf” is not a rating from 0 to 5 stars",
+        ),
+        ("scalar.json", "5", "JSON reviews are an object or a list of objects"),
+        ("null.json", "null", "JSON reviews are an object or a list of objects"),
+        ("empty-list.json", "[]", "JSON reviews are an object or a list of objects"),
+        ("list-of-text.json", '["a"]', "JSON reviews are an object or a list of objects"),
+        ("nul.md", markdown("title: a\x00b\nrating: 4"), "U+0000, line 2"),
+        ("c1.md", markdown("title: x\nrating: 4\ncreator: a\x85\x9fb"), "U+009F, line 4"),
+        (
+            "tabs.md",
+            markdown("title: x\n\trating: 4"),
+            "not valid YAML (line 3: found character '\\t' that cannot start any token); "
+            "use spaces instead of tabs",
+        ),
+        (
+            "key.json",
+            '{"title": "x", "rating": 4, "body": "b", "ti\\ntle\\u200b": 1}',
+            "ti\\ntle\\u200b: unknown key 'ti\\ntle\\u200b' (known keys: author",
+        ),
+        (
+            "date.json",
+            '{"title": "x", "rating": 4, "body": "b", "date": "\\n2024\\u2028' + "0" * 99 + '"}',
+            "date: “2024\\u2028" + "0" * 34 + "…” is not an ISO 8601 date",
+        ),
+        ("invisible.md", markdown('title: "\\u200b\\u0301"\nrating: 4'), "no visible characters"),
+    ],
+)
+def test_a_bad_value_is_one_clear_error_for_its_file(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    assert message in refusal(write(tmp_path / name, text))
+
+
+def test_the_import_goes_on_past_every_bad_file_with_one_line_each(tmp_path: Path) -> None:
+    bad = {
+        "bomb.md": markdown(f"title: Boom\nrating: 4\n{alias_bomb('spoiler')}"),
+        "late.md": markdown("title: x\nrating: 4\ndate: 9999-12-31T23:59:59-05:00"),
+        "url.md": markdown('title: x\nrating: 4\nurl: "http://[::1"'),
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "digits.json": f'{{"title": {BIG}, "rating": 4, "body": "b"}}',
+        "surrogate.json": '{"title": "\\ud800", "rating": 4, "body": "b"}',
+        "author.json": '{"title": "x", "rating": 4, "body": "b", "author_id": "1' + "0" * 22 + '"}',
+        "invisible.md": markdown('title: "\\u2060"\nrating: 4'),
+        "new\nline.md": markdown("title: x\nrating: 4\nratng: 4"),
+    }
+    for name, text in bad.items():
+        write(tmp_path / "in" / name, text)
+    write(tmp_path / "in" / "zz-good.md", markdown("title: Good\nrating: 4"))
+    env = {**os.environ, "REVIEWBOT_DB": str(tmp_path / "db.sqlite3")}
+    result = subprocess.run(
+        [sys.executable, "-m", "reviewbot", "import", str(tmp_path / "in")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode != 0  # some files failed
+    assert "Imported: 1 added, 0 updated, 0 unchanged, 9 file(s) failed." in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(bad) and "Traceback" not in result.stderr
+    assert "new\\nline.md: ratng: unknown key 'ratng'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "author_id",
+    ["12345678901234567890123", "9223372036854775808", "0", "-5", "²", "١٢٣", "", "1e5", "0x10"],
+)
+@pytest.mark.parametrize("kind", ["md", "json"])
+def test_an_author_id_must_be_a_discord_user_id(tmp_path: Path, author_id: str, kind: str) -> None:
+    if kind == "md":
+        text = markdown(f"title: x\nrating: 4\nauthor_id: {json.dumps(author_id)}")
+    else:
+        number = author_id.isascii() and author_id.lstrip("-").isdigit()
+        value = int(author_id) if number else author_id
+        text = json.dumps({"title": "x", "rating": 4, "body": "b", "author_id": value})
+    assert refusal(write(tmp_path / f"a.{kind}", text)) == (
+        "author_id: The author id must be a Discord user id: digits only, like 80351110224678912."
+    )
+
+
+def test_the_largest_discord_id_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.md", markdown(f"title: x\nrating: 4\nauthor_id: {AUTHOR_ID_MAX}"))
+    [item] = read_review_file(path)
+    assert item.review.author_id == 2**63 - 1
+
+
+async def test_dates_at_the_edge_of_the_calendar_are_stored(tmp_path: Path) -> None:
+    write(
+        tmp_path / "in" / "last.md", markdown("title: Last\nrating: 4\ndate: 9999-12-31T23:59:59Z")
+    )
+    write(tmp_path / "in" / "first.md", markdown("title: First\nrating: 4\ndate: 0001-01-01"))
+    write(
+        tmp_path / "in" / "zoned.md",
+        markdown("title: Zoned\nrating: 4\ndate: 0001-01-01T05:00:00+05:00"),
+    )
+    async with ReviewStore.open(tmp_path / "db.sqlite3") as store:
+        report = await import_paths(store, [tmp_path / "in"])
+        assert not report.failures and report.counts[ImportResult.ADDED] == 3
+        stored = {r.title: r.published_at async for r in store.iter_reviews()}
+    assert stored == {
+        "First": datetime(1, 1, 1, tzinfo=UTC),
+        "Zoned": datetime(1, 1, 1, tzinfo=UTC),
+        "Last": datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    }
+
+
+def test_a_folder_is_not_read_as_a_file(tmp_path: Path) -> None:
+    assert refusal(tmp_path) == "is a folder, not a review file"
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    assert read_in_a_bounded_process(pipe) == (
+        f"refused {pipe}: is not a regular file (a pipe or device?); name a review file"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads anything")
+def test_an_unreadable_file_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path / "locked.md", markdown("title: x\nrating: 4"))
+    path.chmod(0)
+    assert refusal(path) == "cannot be read (Permission denied)"
+
+
+def test_text_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.md"
+    path.write_bytes(markdown("title: Amélie\nrating: 4").encode("latin-1"))
+    assert refusal(path) == "not UTF-8 text (line 2); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        (b"\xef\xbb\xbf---\ntitle: Her\nrating: 4\n---\nBody.\n", "Body."),
+        (b"---\r\ntitle: Her\r\nrating: 4\r\n---\r\nOne.\r\n\r\nTwo.\r\n", "One.\n\nTwo."),
+        (b"---\rtitle: Her\rrating: 4\r---\rOne.\r\rTwo.\r", "One.\n\nTwo."),
+        (b"---\ntitle: Her\nrating: '\t4\t'\n---\nOne\x00\x07.\n\tTwo.\n", "One.\n\tTwo."),
+    ],
+    ids=["bom", "crlf", "cr", "nul-and-tabs"],
+)
+def test_boms_line_ends_tabs_and_controls_read_as_text(
+    tmp_path: Path, raw: bytes, body: str
+) -> None:
+    path = tmp_path / "odd.md"
+    path.write_bytes(raw)
+    [item] = read_review_file(path)
+    assert (item.review.title, item.review.body, str(item.review.rating)) == ("Her", body, "★★★★☆")
+
+
+def test_a_json_file_with_a_bom_reads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b'\xef\xbb\xbf{"title": "Her", "rating": 4, "body": "b"}')
+    assert [item.review.title for item in read_review_file(path)] == ["Her"]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ValidationError
-from .review import Review, normalise, shown
+from .review import AUTHOR_ID_RULE, Review, normalise, printable, shown
 
 KEYS = {"title", "creator", "category", "rating", "author", "author_id", "date", "url", "image"}
 KEYS |= {"spoiler"}
@@ -22,13 +24,17 @@ _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
 # A header holds a few short values; these bounds keep any header quick to read.
 HEADER_MAX = 16_384  # characters between the two '---' lines
 _NESTING_MAX = 8  # lists and mappings (refused anyway) within one value
+# Where a review's field is named differently in a file.
+_FILE_KEYS = {"image_url": "image", "published_at": "date"}
+# Non-blocking, so that opening a named pipe (refused) does not wait for a writer.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 
 
 class FileError(Exception):
     """A review file that cannot be imported; the message says what is wrong and where."""
 
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{printable(str(path))}: {message}")  # one line, whatever the name
         self.path = path
 
 
@@ -57,14 +63,7 @@ def find_review_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def read_review_file(path: Path, guild_id: int | None = None) -> list[FileReview]:
     """Every review in one file, all checked; `FileError` if any part of it is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FileError(path, "no such file") from None
-    except UnicodeDecodeError:
-        raise FileError(path, "not UTF-8 text") from None
-    except OSError as error:
-        raise FileError(path, error.strerror or str(error)) from None
+    text = _read_text(path)
     if path.suffix.lower() == ".json":
         entries = _json_entries(path, text)
     else:
@@ -75,8 +74,37 @@ def read_review_file(path: Path, guild_id: int | None = None) -> list[FileReview
         try:
             reviews.append(_review_from(entry, guild_id))
         except ValidationError as error:
-            raise FileError(path, f"{where}{error.field}: {error}") from None
+            field_name = _FILE_KEYS.get(error.field, error.field)
+            raise FileError(path, f"{where}{field_name}: {error}") from None
     return reviews
+
+
+def _read_text(path: Path) -> str:
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise FileError(path, "no such file") from None
+    except OSError as error:
+        raise FileError(path, f"cannot be read ({error.strerror or error})") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise FileError(path, "is a folder, not a review file")
+        if not stat.S_ISREG(mode):
+            raise FileError(path, "is not a regular file (a pipe or device?); name a review file")
+        with open(descriptor, "rb", closefd=False) as file:
+            data = file.read()
+    except OSError as error:
+        raise FileError(path, f"cannot be read ({error.strerror or error})") from None
+    finally:
+        os.close(descriptor)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = error.object.count(b"\n", 0, error.start) + 1
+        raise FileError(path, f"not UTF-8 text (line {line:,}); save it as UTF-8") from None
+    # Line ends as Path.read_text reads them: CRLF and CR become LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 class _HeaderRefused(Exception):
@@ -173,11 +201,29 @@ def _markdown_entry(path: Path, text: str) -> dict[str, Any]:
     return {**header, "body": "\n".join(lines[end + 1 :])}
 
 
+class _NotANumber(ValueError):
+    """NaN or Infinity: Python's JSON reader takes them, JSON itself has no such numbers."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
 def _json_entries(path: Path, text: str) -> list[dict[str, Any]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise FileError(path, f"not valid JSON (line {error.lineno}: {error.msg})") from None
+    except _NotANumber as error:
+        raise FileError(path, f"not valid JSON ({error} is not a JSON number)") from None
+    except ValueError:  # the only other refusal: an integer too long to convert
+        raise FileError(
+            path, "not valid JSON for reviews (a number has over 4,300 digits)"
+        ) from None
+    except RecursionError:
+        raise FileError(
+            path, "not valid JSON for reviews (lists or objects nested too deeply)"
+        ) from None
     entries = data if isinstance(data, list) else [data]
     if not entries or not all(isinstance(e, dict) for e in entries):
         raise FileError(path, "JSON reviews are an object or a list of objects")
@@ -208,9 +254,8 @@ def _text(entry: Mapping[str, Any], key: str) -> str | None:
 def _review_from(entry: Mapping[str, Any], guild_id: int | None) -> FileReview:
     unknown = sorted(set(entry) - KEYS - {"body"})
     if unknown:
-        raise ValidationError(
-            unknown[0], f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(KEYS))})"
-        )
+        key = shown(unknown[0])
+        raise ValidationError(key, f"unknown key '{key}' (known keys: {', '.join(sorted(KEYS))})")
     if "title" not in entry:
         raise ValidationError("title", "the title is required")
     if "rating" not in entry:
@@ -220,8 +265,11 @@ def _review_from(entry: Mapping[str, Any], guild_id: int | None) -> FileReview:
         raise ValidationError("rating", "the rating must be a number or text like 4/5")
     published = _date(entry.get("date"))
     author_id = _text(entry, "author_id")
-    if author_id is not None and not author_id.isdigit():
-        raise ValidationError("author_id", "author_id must be a Discord user id (digits)")
+    # ASCII digits only (int() reads other scripts' digits too), and no more than fit 64 bits.
+    if author_id is not None and not (
+        author_id.isascii() and author_id.isdigit() and len(author_id) <= 19
+    ):
+        raise ValidationError("author_id", AUTHOR_ID_RULE)
     review = Review.create(
         title=_text(entry, "title") or "",
         creator=_text(entry, "creator"),
@@ -242,15 +290,14 @@ def _review_from(entry: Mapping[str, Any], guild_id: int | None) -> FileReview:
 def _date(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
-    if isinstance(value, datetime | date):
-        value = value.isoformat()
     if not isinstance(value, str):
         raise ValidationError("date", "the date must be ISO 8601 text, like 2024-02-14")
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValidationError(
-            "date", f"'{value}' is not an ISO 8601 date (2024-02-14 or 2024-02-14T20:30:00+01:00)"
+            "date",
+            f"“{shown(value)}” is not an ISO 8601 date (2024-02-14 or 2024-02-14T20:30:00+01:00)",
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
