@@ -287,6 +287,7 @@ def test_the_import_goes_on_past_every_bad_file_with_one_line_each(tmp_path: Pat
         "digits.json": f'{{"title": {BIG}, "rating": 4, "body": "b"}}',
         "surrogate.json": '{"title": "\\ud800", "rating": 4, "body": "b"}',
         "author.json": '{"title": "x", "rating": 4, "body": "b", "author_id": "1' + "0" * 22 + '"}',
+        "twice.json": json.dumps([{"title": t, "rating": 4, "body": "b"} for t in "Aa"]),
         "invisible.md": markdown('title: "\\u2060"\nrating: 4'),
         "new\nline.md": markdown("title: x\nrating: 4\nratng: 4"),
     }
@@ -303,7 +304,7 @@ def test_the_import_goes_on_past_every_bad_file_with_one_line_each(tmp_path: Pat
         timeout=60,
     )
     assert result.returncode != 0  # some files failed
-    assert "Imported: 1 added, 0 updated, 0 unchanged, 9 file(s) failed." in result.stdout
+    assert "Imported: 1 added, 0 updated, 0 unchanged, 10 file(s) failed." in result.stdout
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == len(bad) and "Traceback" not in result.stderr
     assert "new\\nline.md: ratng: unknown key 'ratng'" in result.stderr
@@ -402,3 +403,43 @@ def test_a_json_file_with_a_bom_reads(tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b'\xef\xbb\xbf{"title": "Her", "rating": 4, "body": "b"}')
     assert [item.review.title for item in read_review_file(path)] == ["Her"]
+
+
+# The same review twice in one file is refused, not merged.
+
+
+@pytest.mark.parametrize(
+    ("second", "third"),
+    [("Amelie", "AMÉLIE"), ("Other", " amélie ")],
+)
+async def test_the_same_review_twice_in_one_file_stores_neither(
+    tmp_path: Path, second: str, third: str
+) -> None:
+    entries = [
+        {"title": "Amélie", "creator": "Jean-Pierre Jeunet", "rating": 4, "body": "First."},
+        {"title": second, "creator": "Someone Else", "rating": 3, "body": "Second."},
+        {"title": third, "creator": "jean-pierre  JEUNET", "rating": 2, "body": "Third."},
+    ]
+    path = write(tmp_path / "in" / "twice.json", json.dumps(entries))
+    write(tmp_path / "in" / "good.md", markdown("title: Good\nrating: 4"))
+    assert refusal(path) == (
+        "reviews 1 and 3 are the same review (same title and creator); keep one of them"
+    )
+    async with ReviewStore.open(tmp_path / "db.sqlite3") as store:
+        report = await import_paths(store, [tmp_path / "in"])
+        assert [f.split(": ", 1)[0] for f in report.failures] == [str(path)]
+        assert [r.title async for r in store.iter_reviews()] == ["Good"]
+
+
+def test_same_titles_by_different_creators_are_different_reviews(tmp_path: Path) -> None:
+    entries = [
+        {"title": "Solaris", "creator": "Tarkovsky", "rating": 4, "body": "a"},
+        {"title": "Solaris", "creator": "Soderbergh", "rating": 3, "body": "b"},
+        {"title": "Solaris", "rating": 3, "body": "c"},
+    ]
+    path = write(tmp_path / "solaris.json", json.dumps(entries))
+    assert [item.review.creator for item in read_review_file(path)] == [
+        "Tarkovsky",
+        "Soderbergh",
+        None,
+    ]

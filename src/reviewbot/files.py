@@ -76,6 +76,8 @@ def read_review_file(path: Path, guild_id: int | None = None) -> list[FileReview
         except ValidationError as error:
             field_name = _FILE_KEYS.get(error.field, error.field)
             raise FileError(path, f"{where}{field_name}: {error}") from None
+    if len(reviews) > 1:
+        _check_distinct(path, reviews)
     return reviews
 
 
@@ -105,6 +107,18 @@ def _read_text(path: Path) -> str:
         raise FileError(path, f"not UTF-8 text (line {line:,}); save it as UTF-8") from None
     # Line ends as Path.read_text reads them: CRLF and CR become LF.
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _check_distinct(path: Path, reviews: list[FileReview]) -> None:
+    first_with: dict[tuple[int | None, str, str], int] = {}
+    for number, item in enumerate(reviews, start=1):
+        first = first_with.setdefault(item.review.identity, number)
+        if first != number:
+            raise FileError(
+                path,
+                f"reviews {first} and {number} are the same review (same title and creator); "
+                "keep one of them",
+            )
 
 
 class _HeaderRefused(Exception):
