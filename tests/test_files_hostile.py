@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from reviewbot.catalogue import import_paths
-from reviewbot.files import HEADER_MAX, FileError, read_review_file
-from reviewbot.review import AUTHOR_ID_MAX
+from reviewbot.files import HEADER_MAX, FileError, read_review_file, review_to_markdown
+from reviewbot.review import AUTHOR_ID_MAX, Review
 from reviewbot.store import ImportResult, ReviewStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -443,3 +443,23 @@ def test_same_titles_by_different_creators_are_different_reviews(tmp_path: Path)
         "Soderbergh",
         None,
     ]
+
+
+# Whatever the importer accepts is exported in a form that reads back the same.
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "Nine \ufffe and \uffff"},
+        {"title": "Tag \U000e0001", "creator": "Soft\u00adhyphen \ufeff"},
+        {"title": "Private \ue000", "author_name": "Right\u200fto\u202eleft"},
+        {"title": "Quotes \" and \\ and '", "creator": "# not a comment: really"},
+        {"title": "x", "url": 'https://example.com/"quoted"\\path', "body": "\ufffe\u2028\x85"},
+    ],
+)
+def test_an_exported_review_reads_back_the_same(tmp_path: Path, fields: dict[str, str]) -> None:
+    review = Review.create(**({"rating": "4", "body": "Body."} | fields))  # type: ignore[arg-type]
+    path = write(tmp_path / "back.md", review_to_markdown(review))
+    [item] = read_review_file(path)
+    assert item.review == review

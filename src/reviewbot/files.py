@@ -327,9 +327,15 @@ def _flag(value: Any) -> bool:
     raise ValidationError("spoiler", "spoiler must be true or false")
 
 
+# What a YAML reader refuses, or reads as a line break, even inside double quotes. JSON's string
+# syntax (a subset of YAML's double-quoted one) already escapes the other control characters.
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
 def _yaml_text(value: str) -> str:
-    """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML double-quoted scalar that reads back as `value`, whatever it holds."""
+    quoted = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML_TEXT.sub(lambda found: f"\\u{ord(found.group()):04x}", quoted)
 
 
 def review_to_markdown(review: Review) -> str:
