@@ -4,14 +4,17 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
-from reviewbot.files import HEADER_MAX, FileError, read_review_file, review_to_markdown
-from reviewbot.review import AUTHOR_ID_MAX, Review
+from reviewbot.files import HEADER_MAX, FileError, FileReview, read_review_file, review_to_markdown
+from reviewbot.review import AUTHOR_ID_MAX, Category, Review, normalise
 from reviewbot.store import ImportResult, ReviewStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -463,3 +466,217 @@ def test_an_exported_review_reads_back_the_same(tmp_path: Path, fields: dict[str
     path = write(tmp_path / "back.md", review_to_markdown(review))
     [item] = read_review_file(path)
     assert item.review == review
+
+
+# Properties: every file is read into valid reviews or refused with one FileError, quickly.
+
+# An example takes milliseconds; the deadline is there to fail one that hangs or balloons.
+FUZZ = settings(max_examples=150, deadline=timedelta(seconds=1))
+ANY_CHARACTER = st.characters(codec=None, exclude_categories=())  # surrogates included
+VISIBLE_CHARACTER = st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Z"))
+# Characters a random pick seldom finds: controls, invisible ones, noncharacters, broken halves.
+ODD_CHARACTER = st.sampled_from(
+    [*"\x00\x07\x7f\x85\x9f\u00ad\u0301\u200b\u2028\u2029\u2060\ufeff\ufffe\uffff\ud800\udfff"]
+)
+# Pieces of YAML and JSON syntax, and of the file's own frame, for the fuzzer to combine.
+SYNTAX = st.sampled_from(
+    [
+        *"&*!|>[]{},:#-?%@`'\"\\\t\n\r ",
+        "---",
+        "\n---\n",
+        ": ",
+        "&a ",
+        "*a",
+        "\\u",
+        "\\ud800",
+        "\\ufffe",
+        "http://[::1",
+        "http://",
+        "9" * 30,
+    ]
+)
+PIECE = st.one_of(ANY_CHARACTER, VISIBLE_CHARACTER, ODD_CHARACTER, SYNTAX)
+HOSTILE_TEXT = st.lists(PIECE, max_size=40).map("".join)
+DIGITS = st.text(st.characters(categories=["Nd", "No"]), min_size=1, max_size=25)
+ZONES = st.integers(-1439, 1439).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+MOMENTS = st.datetimes(timezones=st.none() | ZONES)
+KEYS = ["title", "creator", "category", "rating", "author", "author_id", "date", "url", "image"]
+# What each header field might hold, hostile or nearly right.
+FIELD_TEXT = {
+    "author_id": HOSTILE_TEXT | DIGITS | st.integers(-(2**65), 2**65).map(str),
+    "date": HOSTILE_TEXT | MOMENTS.map(datetime.isoformat),
+    "url": HOSTILE_TEXT | HOSTILE_TEXT.map("https://".__add__),
+    "image": HOSTILE_TEXT | HOSTILE_TEXT.map("http://".__add__),
+}
+VALID_HEADER = {"title": "Her", "rating": "4", "date": "2024-02-14", "url": "https://a.example/"}
+# Built when drawn: hypothesis shows its strategies, and Python will not show such numbers.
+HUGE_NUMBERS = st.builds(pow, st.sampled_from([-10, 2, 10]), st.sampled_from([63, 64, 400, 4300]))
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | HUGE_NUMBERS
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | HOSTILE_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(HOSTILE_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+JSON_FIELDS = {key: JSON_VALUES | FIELD_TEXT.get(key, HOSTILE_TEXT) for key in KEYS}
+
+
+def json_text(value: Any) -> str:
+    """JSON for `value`, even with integers longer than Python converts to text by default."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return json.dumps(value)
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def read_or_refuse(path: Path) -> list[FileReview]:
+    """The reviews in `path`, checked as valid; [] when it is refused with one clear line."""
+    try:
+        reviews = read_review_file(path)
+    except FileError as error:
+        message = str(error)
+        assert message.startswith(f"{path}: ") and message.isprintable()
+        assert len(message) < len(str(path)) + 400
+        event("refused")
+        return []
+    event("read")
+    assert reviews
+    for item in reviews:
+        review = item.review
+        assert normalise(review.title) and 1 <= len(review.title) <= 200
+        assert 1 <= len(review.body) <= 20_000
+        for text in (review.title, review.creator, review.author_name, review.body):
+            (text or "").encode("utf-8")  # storable
+        for link in (review.url, review.image_url):
+            assert link is None or (link.isprintable() and " " not in link)
+        assert review.author_id is None or 1 <= review.author_id <= AUTHOR_ID_MAX
+        assert review.published_at.tzinfo is UTC and isinstance(review.category, Category)
+    return reviews
+
+
+@FUZZ
+@given(
+    start=st.sampled_from([b"", b"---\ntitle: x\nrating: 4\n---\n", b'{"title": "x", "body": "']),
+    content=st.binary(max_size=400),
+    suffix=st.sampled_from([".md", ".json"]),
+)
+def test_any_bytes_are_read_or_refused(
+    scratch: Path, start: bytes, content: bytes, suffix: str
+) -> None:
+    path = scratch / f"bytes{suffix}"
+    path.write_bytes(start + content)
+    read_or_refuse(path)
+
+
+@FUZZ
+@given(
+    header=st.lists(st.tuples(st.sampled_from([*KEYS, "spoiler"]), HOSTILE_TEXT), max_size=6),
+    body=HOSTILE_TEXT,
+)
+def test_any_header_text_is_read_or_refused(
+    scratch: Path, header: list[tuple[str, str]], body: str
+) -> None:
+    lines = "\n".join(f"{key}: {value}" for key, value in header)
+    path = scratch / "header.md"
+    path.write_text(f"---\n{lines}\n---\n{body}", encoding="utf-8", errors="surrogatepass")
+    read_or_refuse(path)
+
+
+@FUZZ
+@given(data=st.data(), key=st.sampled_from([*KEYS, "spoiler"]), quoted=st.booleans())
+def test_any_text_in_one_header_field_is_read_or_refused(
+    scratch: Path, data: st.DataObject, key: str, quoted: bool
+) -> None:
+    value = data.draw(FIELD_TEXT.get(key, HOSTILE_TEXT), label=key)
+    fields = VALID_HEADER | {key: json.dumps(value) if quoted else value}
+    lines = "\n".join(f"{k}: {v}" for k, v in fields.items())
+    path = scratch / "field.md"
+    path.write_text(f"---\n{lines}\n---\nBody.\n", encoding="utf-8", errors="surrogatepass")
+    read_or_refuse(path)
+
+
+@FUZZ
+@given(
+    entries=st.lists(
+        st.fixed_dictionaries(
+            {"title": st.just("Her") | JSON_FIELDS["title"], "body": st.just("b") | JSON_VALUES},
+            optional={key: JSON_FIELDS.get(key, JSON_VALUES) for key in [*KEYS[1:], "spoiler"]},
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    as_list=st.booleans(),
+)
+def test_any_json_values_are_read_or_refused(
+    scratch: Path, entries: list[dict[str, Any]], as_list: bool
+) -> None:
+    path = scratch / "values.json"
+    path.write_text(json_text(entries if as_list else entries[0]), encoding="utf-8")
+    read_or_refuse(path)
+
+
+@FUZZ
+@given(content=st.lists(PIECE, max_size=200).map("".join))
+def test_any_text_as_a_json_file_is_read_or_refused(scratch: Path, content: str) -> None:
+    path = scratch / "text.json"
+    path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    read_or_refuse(path)
+
+
+@settings(FUZZ, max_examples=200)
+@given(
+    title=HOSTILE_TEXT,
+    creator=st.none() | HOSTILE_TEXT,
+    author=st.none() | HOSTILE_TEXT,
+    body=st.lists(PIECE, max_size=200).map("".join),
+    path_part=HOSTILE_TEXT | st.text(VISIBLE_CHARACTER, max_size=20),
+    rating=st.integers(0, 10),
+    category=st.sampled_from(Category),
+    author_id=st.none() | st.integers(1, AUTHOR_ID_MAX),
+    published=MOMENTS,
+    spoiler=st.booleans(),
+)
+def test_every_review_the_importer_accepts_exports_and_reads_back_the_same(
+    scratch: Path,
+    title: str,
+    creator: str | None,
+    author: str | None,
+    body: str,
+    path_part: str,
+    rating: int,
+    category: Category,
+    author_id: int | None,
+    published: datetime,
+    spoiler: bool,
+) -> None:
+    entry = {
+        "title": title,
+        "creator": creator,
+        "author": author,
+        "body": body,
+        "url": f"https://example.com/{path_part}",
+        "image": f"https://example.com/{path_part[::-1]}.png",
+        "rating": rating / 2,
+        "category": category.value,
+        "author_id": author_id,
+        "date": published.isoformat(),
+        "spoiler": spoiler,
+    }
+    source = scratch / "source.json"
+    source.write_text(json.dumps(entry), encoding="utf-8")  # ASCII: surrogates as \u escapes
+    accepted = read_or_refuse(source)
+    if not accepted:
+        return
+    exported = scratch / "exported.md"
+    exported.write_text(review_to_markdown(accepted[0].review), encoding="utf-8", newline="\n")
+    assert read_review_file(exported) == accepted
