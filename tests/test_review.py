@@ -1,11 +1,12 @@
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reviewbot.errors import ValidationError
-from reviewbot.review import Category, Rating, Review, normalise
+from reviewbot.review import Category, Rating, Review, clean_text, normalise, shown
 
 
 @pytest.mark.parametrize(
@@ -106,3 +107,132 @@ def test_only_a_stored_review_has_a_stored_id() -> None:
     assert review.with_id(7).stored_id == 7
     with pytest.raises(ValueError, match="has not been stored"):
         _ = review.stored_id
+
+
+@pytest.mark.parametrize(
+    "title", ["\u200b", "\u0301\u0301", "\u2060", "\u00ad \ufe0f", "\u200d\u200b"]
+)
+def test_a_title_with_no_visible_characters_is_refused(title: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Review.create(title=title, rating="4", body="Fine.")
+    assert caught.value.field == "title"
+    assert "no visible characters" in str(caught.value)
+
+
+def test_a_title_with_marks_on_letters_is_kept() -> None:
+    review = Review.create(title="e\u0301te\u0301\u200b", rating="4", body="Fine.")
+    assert review.title == "e\u0301te\u0301\u200b" and normalise(review.title) == "ete"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": "Her\ud800"}, "title"),
+        ({"creator": "\udfffSpike"}, "creator"),
+        ({"body": "Good.\n\ud83d"}, "body"),
+        ({"author_name": "A\udc80"}, "author"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(fields: dict[str, str], field: str) -> None:
+    base = {"title": "Her", "rating": "4", "body": "Fine."}
+    with pytest.raises(ValidationError) as caught:
+        Review.create(**(base | fields))  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert "broken character (U+D" in str(caught.value)
+
+
+@pytest.mark.parametrize("author_id", [0, -1, 2**63, 10**22])
+def test_an_author_id_outside_discord_ids_is_refused(author_id: int) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Review.create(title="Her", rating="4", body="Fine.", author_id=author_id)
+    assert caught.value.field == "author_id"
+    assert "Discord user id" in str(caught.value)
+
+
+def test_the_largest_discord_id_is_kept() -> None:
+    review = Review.create(title="Her", rating="4", body="Fine.", author_id=2**63 - 1)
+    assert review.author_id == 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),
+    ],
+)
+def test_a_date_outside_the_calendar_in_utc_is_refused(moment: datetime) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Review.create(title="Her", rating="4", body="Fine.", published_at=moment)
+    assert caught.value.field == "published_at"
+    assert "years 1 to 9999" in str(caught.value)
+
+
+def test_dates_at_the_edge_of_the_calendar_in_utc_are_kept() -> None:
+    last = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    first = datetime(1, 1, 1, 5, 0, tzinfo=timezone(timedelta(hours=5)))
+    assert Review.create(title="a", rating="4", body="b", published_at=last).published_at == last
+    kept = Review.create(title="a", rating="4", body="b", published_at=first).published_at
+    assert kept == datetime(1, 1, 1, tzinfo=UTC) and kept.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "https://[example.com/",
+        "https://example.com/\x00",
+        "https://example.com/\u200b",
+        "https://example.com/a\ufffe",
+        "https://example.com/\ud800",
+        "https://exa mple.com/",
+    ],
+)
+def test_a_malformed_or_unprintable_link_is_refused(url: str) -> None:
+    for field in ("url", "image_url"):
+        with pytest.raises(ValidationError) as caught:
+            Review.create(title="Her", rating="4", body="Fine.", **{field: url})  # type: ignore[arg-type]
+        assert caught.value.field == field
+        assert "full http(s) address" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "number", [10**5000, -(10**400), 10**400, 101], ids=["5001 digits", "-401", "401", "101"]
+)
+def test_a_rating_of_a_huge_number_is_refused(number: int) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Rating.parse(number)
+    assert caught.value.field == "rating" and "4/5" in str(caught.value)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf"), 1e308])
+def test_a_rating_of_a_float_beyond_the_scale_is_refused(number: float) -> None:
+    with pytest.raises(ValidationError, match="not a rating"):
+        Rating.parse(number)
+
+
+def test_a_refused_rating_is_quoted_on_one_line() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Rating.parse("four\nstars\u200b" + "!" * 100)
+    message = str(caught.value)
+    assert "“four\\nstars\\u200b!!!" in message and "\n" not in message
+    assert "!" * 40 not in message
+
+
+def reference_clean_text(text: str) -> str:
+    """clean_text as first written, one character at a time."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_clean_text_drops_exactly_the_control_characters(text: str) -> None:
+    assert clean_text(text) == reference_clean_text(text)
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=())), st.integers(2, 80))
+def test_shown_text_is_one_printable_line_of_bounded_length(text: str, limit: int) -> None:
+    quoted = shown(text, limit)
+    assert quoted.isprintable()
+    assert len(quoted) <= limit * 10  # each kept character escapes to at most \U0010ffff

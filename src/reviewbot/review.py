@@ -17,6 +17,8 @@ CREATOR_MAX = 200
 AUTHOR_MAX = 100
 BODY_MAX = 20_000
 URL_MAX = 2_000
+AUTHOR_ID_MAX = 2**63 - 1  # Discord ids are 64-bit snowflakes, and SQLite integers are signed
+AUTHOR_ID_RULE = "The author id must be a Discord user id: digits only, like 80351110224678912."
 
 FULL_STAR, HALF_STAR, EMPTY_STAR = "★", "½", "☆"
 RATING_FORMS = (
@@ -65,6 +67,9 @@ class Rating:
         """Read `4`, `4.5`, `4/5`, `9/10`, `★★★★☆` or `★★★★½`; anything else is refused."""
         if isinstance(text, bool):
             raise ValidationError("rating", f"A rating is {RATING_FORMS}.")
+        if isinstance(text, int) and not -100 <= text <= 100:
+            # Not converted to a float or to text: either fails for very large numbers.
+            raise ValidationError("rating", f"That number is not a rating. Use {RATING_FORMS}.")
         if isinstance(text, int | float):
             return cls._from_stars(float(text), str(text))
         cleaned = "".join(text.split())
@@ -79,9 +84,8 @@ class Rating:
             return cls._from_stars(value * 5 / int(out_of.group(2)), text)
         elif plain := _PLAIN.match(cleaned):
             return cls._from_stars(float(plain.group(1).replace(",", ".")), text)
-        shown = text.strip()[:40]
         raise ValidationError(
-            "rating", f"“{shown}” is not a rating I understand. Use {RATING_FORMS}."
+            "rating", f"“{shown(text)}” is not a rating I understand. Use {RATING_FORMS}."
         )
 
     @classmethod
@@ -90,7 +94,7 @@ class Rating:
         if not 0 <= halves <= 10 or abs(halves - round(halves)) > 1e-9:
             raise ValidationError(
                 "rating",
-                f"“{str(original).strip()[:40]}” is not a rating from 0 to 5 stars in half steps. "
+                f"“{shown(original)}” is not a rating from 0 to 5 stars in half steps. "
                 f"Use {RATING_FORMS}.",
             )
         return cls(round(halves))
@@ -119,12 +123,33 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", kept).casefold().split())
 
 
+# Unicode's control characters (category Cc) other than tab and line feed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair on its own: Python strings can hold one, UTF-8 (and so SQLite) cannot.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(text: str | None) -> str:
     """Trim a field and drop control characters other than line breaks and tabs."""
     if text is None:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    return _CONTROLS.sub("", text).strip()
+
+
+def printable(text: str) -> str:
+    """`text` with each line break, control or invisible character written as an escape."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Text fit to quote in a one-line message: trimmed, shortened, invisible characters escaped."""
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return printable(text)
 
 
 def utc_now() -> datetime:
@@ -141,17 +166,36 @@ def _check_length(field_name: str, label: str, value: str, low: int, high: int) 
         )
 
 
+def _check_encodable(field_name: str, label: str, value: str) -> None:
+    if not value.isascii() and (found := _SURROGATE.search(value)):
+        raise ValidationError(
+            field_name,
+            f"The {label} holds a broken character (U+{ord(found.group()):04X}, half of a "
+            "UTF-16 pair); remove it.",
+        )
+
+
 def _check_url(field_name: str, label: str, value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in value):
+    if len(value) > URL_MAX:
+        raise ValidationError(field_name, f"The {label} is longer than {URL_MAX:,} characters.")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a malformed address, such as an unclosed [IPv6] host
+        parts = None
+    # Printable and without spaces: no whitespace, control, invisible or broken characters.
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.netloc
+        or not value.isprintable()
+        or " " in value
+    ):
         raise ValidationError(
             field_name, f"The {label} must be a full http(s) address, like https://example.com/…"
         )
-    if len(value) > URL_MAX:
-        raise ValidationError(field_name, f"The {label} is longer than {URL_MAX:,} characters.")
     return value
 
 
@@ -193,16 +237,34 @@ class Review:
         """Build a review from untrusted input, cleaning and checking every field."""
         title = " ".join(clean_text(title).split())
         _check_length("title", "title", title, 1, TITLE_MAX)
+        _check_encodable("title", "title", title)
+        if not normalise(title):  # only invisible or combining marks: nothing to search for
+            raise ValidationError(
+                "title", "The title has no visible characters; give it letters, digits or symbols."
+            )
         creator = " ".join(clean_text(creator).split()) or None
         _check_length("creator", "creator", creator or "", 0, CREATOR_MAX)
+        _check_encodable("creator", "creator", creator or "")
         body = clean_text(body)
         _check_length("body", "review text", body, 1, BODY_MAX)
+        _check_encodable("body", "review text", body)
         author = " ".join(clean_text(author_name).split())
         _check_length("author", "author name", author, 0, AUTHOR_MAX)
+        _check_encodable("author", "author name", author)
+        if author_id is not None and not 1 <= author_id <= AUTHOR_ID_MAX:
+            raise ValidationError("author_id", AUTHOR_ID_RULE)
         if published_at is None:
             published_at = utc_now()
         elif published_at.tzinfo is None:
             published_at = published_at.replace(tzinfo=UTC)
+        try:
+            published_at = published_at.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                "published_at",
+                "The date falls outside the years 1 to 9999 once converted to UTC; "
+                "give a date within them.",
+            ) from None
         return cls(
             title=title,
             creator=creator,
@@ -211,7 +273,7 @@ class Review:
             body=body,
             author_name=author,
             author_id=author_id,
-            published_at=published_at.astimezone(UTC),
+            published_at=published_at,
             url=_check_url("url", "link", url),
             image_url=_check_url("image_url", "image link", image_url),
             spoiler=spoiler,
