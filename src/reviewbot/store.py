@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
+import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -531,31 +533,20 @@ class ReviewStore:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: str | Path) -> AsyncIterator[ReviewStore]:
-        """Open (creating and migrating as needed) the database at `path`."""
+    async def open(cls, path: str | Path, *, read_only: bool = False) -> AsyncIterator[ReviewStore]:
+        """Open (creating and migrating as needed) the database at `path`.
+
+        With `read_only`, an existing database is opened for reading only, which works on a
+        file this user may not write, and nothing is created: `NoDatabaseError` when there is
+        none. (One at an older schema version is migrated first, which needs write access.)
+        A database that cannot be used raises `StoreError`, whose message is one line.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        db, reader, before, version = await _connect(path, read_only=read_only)
         try:
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            await db.execute(f"PRAGMA temp_store = {TEMP_STORE}")
-            before, version = await _migrate(db)
-            reader = sqlite3.connect(path, isolation_level=None)
-            try:
-                # In WAL mode a read waits for no writer; only recovering a crashed writer's
-                # log (milliseconds) could hold it up, and then it waits here, briefly.
-                reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
-                reader.execute("PRAGMA query_only = ON")
-                reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
-                reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
-                yield cls(db, reader, path, version, created=before == 0)
-            finally:
-                reader.close()
+            yield cls(db, reader, path, version, created=before == 0)
         finally:
+            reader.close()
             await db.close()
 
     async def _read(self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()) -> list[Any]:
@@ -1255,18 +1246,46 @@ class ReviewStore:
     # Operations ----------------------------------------------------------------------------
 
     async def backup(self, destination: str | Path) -> Path:
-        """A consistent copy of the whole database in one file, safe while others write."""
+        """A consistent copy of the whole database in one file, safe while others write.
+
+        The copy is made under a temporary name beside `destination` and renamed into place
+        when whole, so a failure (a full disk) leaves no partial file and replaces nothing.
+        """
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(destination.name + ".partial")
-        partial.unlink(missing_ok=True)
-        target = sqlite3.connect(partial)
+        if destination.is_dir():
+            raise StoreError(
+                f"{destination} is a folder: give the backup a file name,"
+                f" e.g. {destination / self.path.name}"
+            )
+        if destination.exists() and destination.samefile(self.path):
+            raise StoreError(f"{destination} is the database itself: back it up to another file")
         try:
-            await self._db.backup(target)
-            target.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            target.close()
-        partial.replace(destination)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            partial = _new_file_beside(destination)
+        except OSError as error:
+            raise StoreError(
+                f"cannot write the backup {destination} ({error.strerror}):"
+                " check the path and the permissions of its folder"
+            ) from error
+        try:
+            target = sqlite3.connect(partial)
+            try:
+                await self._db.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                target.close()
+            os.replace(partial, destination)
+        except BaseException as error:
+            _remove_with_side_files(partial)
+            if isinstance(error, sqlite3.Error):
+                problem = database_problem(destination, error)
+                if problem is not None:
+                    raise problem from error
+            if isinstance(error, OSError):
+                raise StoreError(
+                    f"cannot write the backup {destination} ({error.strerror})"
+                ) from error
+            raise
         return destination
 
     async def integrity_check(self) -> list[str]:
@@ -1274,29 +1293,290 @@ class ReviewStore:
         return [row[0] for row in rows]
 
 
-async def _migrate(db: aiosqlite.Connection) -> tuple[int, int]:
+class StoreError(RuntimeError):
+    """The database cannot be used as asked; the message is one line naming it and what to do."""
+
+
+class NoDatabaseError(StoreError):
+    """No database at the path, and this opening may not create one."""
+
+
+class DatabaseBusyError(StoreError):
+    """Another connection holds the write lock (an import, the bot) for longer than we wait."""
+
+
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def database_problem(path: Path, error: sqlite3.Error) -> StoreError | None:
+    """What is wrong with the database file itself, in one line; None for any other failure."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name == "SQLITE_NOTADB":
+        return StoreError(f"{path} is not an SQLite database: check REVIEWBOT_DB or --db")
+    if name.startswith("SQLITE_CORRUPT"):
+        return StoreError(f"{path} is damaged ({error}): restore it from a backup")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM")):
+        return _read_only(path, f" ({error})")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseBusyError(
+            f"{path} is busy: another import (or the bot) is writing to it;"
+            " try again when it is done"
+        )
+    if name == "SQLITE_FULL":
+        return StoreError(f"no room to write {path} ({error}): free some disk space, then retry")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(
+            f"could not write {path} ({error}): check that the disk has room and works"
+        )
+    if name.startswith("SQLITE_CANTOPEN"):
+        return StoreError(
+            f"cannot open {path} ({error}): check the path and the permissions of its folder"
+        )
+    return None
+
+
+async def _connect(
+    path: Path, *, read_only: bool
+) -> tuple[aiosqlite.Connection, sqlite3.Connection, int, int]:
+    """A store's two connections, the schema version found and the version now."""
+    try:
+        if read_only:
+            return await _connect_for_reading(path)
+        return await _connect_for_writing(path)
+    except sqlite3.Error as error:
+        problem = database_problem(path, error)
+        if problem is None:
+            raise
+        raise problem from error
+
+
+async def _connect_for_writing(
+    path: Path,
+) -> tuple[aiosqlite.Connection, sqlite3.Connection, int, int]:
+    _check_database_path(path, create=True)
+    # The plain connection first: a file that cannot be opened fails here, where it is simple
+    # (aiosqlite, failing to connect, could still be stopping its thread as the loop closes).
+    reader = _reader(str(path), uri=False)
+    try:
+        before = version = _user_version(reader)  # checked before anything is written
+        if version == 0 and _has_tables(reader):
+            raise _foreign(path)
+        _check_not_newer(path, version)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await db.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+            if version != LATEST_SCHEMA:
+                before, version = await asyncio.to_thread(_migrate, path)
+        except BaseException:
+            await db.close()
+            raise
+    except BaseException:
+        reader.close()
+        raise
+    return db, reader, before, version
+
+
+async def _connect_for_reading(
+    path: Path,
+) -> tuple[aiosqlite.Connection, sqlite3.Connection, int, int]:
+    _check_database_path(path, create=False)
+    reader, database, uri, version = _open_for_reading(path)
+    try:
+        if version != LATEST_SCHEMA:  # brought up to date first, like any opening
+            reader.close()
+            _, version = await asyncio.to_thread(_migrate, path)
+            reader = _reader(database, uri=uri)
+        db = await aiosqlite.connect(database, uri=uri, isolation_level=None)
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA query_only = ON")
+            await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await db.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+        except BaseException:
+            await db.close()
+            raise
+    except BaseException:
+        reader.close()
+        raise
+    return db, reader, version, version
+
+
+def _check_database_path(path: Path, *, create: bool) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file: check REVIEWBOT_DB or --db")
+    if not create:
+        if not path.exists():
+            raise NoDatabaseError(
+                f"no database at {path}; import reviews first or check REVIEWBOT_DB"
+            )
+        return
+    if path.exists() and not os.access(path, os.W_OK):  # SQLite would open it read-only
+        raise _read_only(path)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise StoreError(
+            f"{path.parent} is a file, so the database {path} cannot be made in it:"
+            " check REVIEWBOT_DB or --db"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot make the folder {path.parent} for the database ({error.strerror}):"
+            " check REVIEWBOT_DB or --db"
+        ) from error
+
+
+def _open_for_reading(path: Path) -> tuple[sqlite3.Connection, str, bool, int]:
+    """A connection that never writes to an existing reviewbot database, the name it was opened
+    by (a path, or a URI when the flag says so), and the schema version."""
+    database, uri = str(path), False
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)) and not any(
+        Path(f"{path}{end}").exists() for end in _SIDE_FILES
+    ):
+        # Nobody has it open (a writer keeps a log beside it), and this user may not write
+        # it: read the file as it stands. Opened as usual, SQLite would make log files that
+        # it could not remove, and that would stand in the way of the file's owner.
+        database, uri = path.absolute().as_uri() + "?mode=ro&immutable=1", True
+    reader, version = _reader_and_version(database, uri=uri)
+    try:
+        if version == 0:
+            if _has_tables(reader):
+                raise _foreign(path)
+            raise NoDatabaseError(
+                f"no database at {path}; import reviews first or check REVIEWBOT_DB"
+            )
+        _check_not_newer(path, version)
+    except BaseException:
+        reader.close()
+        raise
+    return reader, database, uri, version
+
+
+def _reader_and_version(database: str, *, uri: bool) -> tuple[sqlite3.Connection, int]:
+    reader = _reader(database, uri=uri)
+    try:
+        return reader, _user_version(reader)
+    except BaseException:
+        reader.close()
+        raise
+
+
+def _reader(database: str, *, uri: bool) -> sqlite3.Connection:
+    """The connection for quick reads, which never writes."""
+    reader = sqlite3.connect(database, isolation_level=None, uri=uri)
+    try:
+        # In WAL mode a read waits for no writer; only recovering a crashed writer's
+        # log (milliseconds) could hold it up, and then it waits here, briefly.
+        reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
+        reader.execute("PRAGMA query_only = ON")
+        reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+        reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+    except BaseException:
+        reader.close()
+        raise
+    return reader
+
+
+def _user_version(db: sqlite3.Connection) -> int:
+    version: int = db.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def _has_tables(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+
+
+def _check_not_newer(path: Path, version: int) -> None:
+    if version > LATEST_SCHEMA:
+        raise StoreError(
+            f"{path} is at schema version {version}, newer than this reviewbot knows"
+            f" ({LATEST_SCHEMA}): upgrade reviewbot"
+        )
+
+
+def _read_only(path: Path, detail: str = "") -> StoreError:
+    return StoreError(
+        f"{path} is read-only{detail}: check the permissions of the file and its folder,"
+        " or run as the user who owns them"
+    )
+
+
+def _foreign(path: Path) -> StoreError:
+    return StoreError(
+        f"{path} is an SQLite database of something else, not reviewbot's:"
+        " check REVIEWBOT_DB or --db"
+    )
+
+
+def _migrate(path: Path) -> tuple[int, int]:
     """Apply every migration newer than the file's `user_version`, each in its own transaction.
 
-    Returns the schema version before and after.
+    Each transaction reads the version again under the write lock, so when several processes
+    open a new database at once, one applies a migration and the others, once the lock is
+    free, find it applied. Returns the schema version found under the lock, and the version
+    after. Runs on a connection of its own, in a worker thread: one hop for many statements.
     """
-    rows = await db.execute_fetchall("PRAGMA user_version")
-    version = before = next(iter(rows))[0]
-    if version > LATEST_SCHEMA:
-        raise RuntimeError(
-            f"The database is at schema version {version}, newer than this reviewbot knows"
-            f" ({LATEST_SCHEMA}); upgrade reviewbot."
-        )
-    for number, name, sql in _migrations():
-        if number <= version:
+    db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        version = _user_version(db)
+        _check_not_newer(path, version)
+        found: int | None = None
+        for number, name, sql in _migrations():
+            if number <= version:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                version = _user_version(db)
+                if found is None:
+                    found = version
+                    _check_not_newer(path, version)
+                    if version == 0 and _has_tables(db):
+                        raise _foreign(path)
+                if number > version:
+                    log.info("Applying database migration %s", name)
+                    for statement in _statements(sql):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number}")
+                    version = number
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.rollback()
+                raise
+        return (version if found is None else found), version
+    finally:
+        db.close()
+
+
+def _new_file_beside(destination: Path) -> Path:
+    """A new, empty file with a hidden name of its own in `destination`'s folder."""
+    while True:
+        partial = destination.with_name(f".{destination.name}.{secrets.token_hex(8)}.partial")
+        try:  # O_EXCL: never a file (or a link) that is there already
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+        except FileExistsError:
             continue
-        log.info("Applying database migration %s", name)
-        try:
-            await db.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
-        except BaseException:
-            if db.in_transaction:
-                await db.rollback()
-            raise
-        version = number
-    return before, version
+        return partial
+
+
+def _remove_with_side_files(database: Path) -> None:
+    for leftover in (database, *(Path(f"{database}{end}") for end in _SIDE_FILES)):
+        leftover.unlink(missing_ok=True)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """A migration's statements one by one; a `;` inside a trigger or a string ends none."""
+    start = 0
+    for end, char in enumerate(script):
+        if char == ";" and sqlite3.complete_statement(script[start : end + 1]):
+            yield script[start : end + 1]
+            start = end + 1
+    if script[start:].strip():
+        yield script[start:]
