@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewbot.store import ReviewStore, db
+from reviewbot.store import ReviewStore, connect
 
 BASE_TABLES = frozenset(
     {"reviews", "review_bodies", "review_counts", "title_term_variants", "guild_settings"}
@@ -35,8 +35,8 @@ class StatementRecorder:
     calls: list[Statement] = field(default_factory=list)
     pragmas: list[str] = field(
         default_factory=lambda: [
-            f"PRAGMA cache_size = -{db.READER_CACHE_KIB}",
-            f"PRAGMA temp_store = {db.TEMP_STORE}",
+            f"PRAGMA cache_size = -{connect.READER_CACHE_KIB}",
+            f"PRAGMA temp_store = {connect.TEMP_STORE}",
         ]
     )
 

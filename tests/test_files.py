@@ -12,8 +12,9 @@ import pytest
 
 from reviewbot.catalogue import export_catalogue, import_paths
 from reviewbot.files import FileError, read_review_file
-from reviewbot.review import Category, Rating
+from reviewbot.review import BODY_MAX, Category, Rating
 from reviewbot.store import ImportResult, ReviewStore
+from reviewbot.store.connect import CACHE_KIB
 
 from .store_fixtures import integrity_check, make_review
 from .test_search import SAMPLE
@@ -228,18 +229,26 @@ async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_pat
 
 
 def test_a_killed_bulk_import_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    # More text than the importer's page cache holds, so its one transaction spills pages to
+    # the log long before it commits (a smaller load stays in memory until the commit).
+    files, sentence = 4000, "Text for the index. "
+    repeat = 2 * CACHE_KIB * 1024 // (files * len(sentence)) + 1
+    assert len(sentence) * repeat <= BODY_MAX
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(4000):
+    for i in range(files):
         (folder / f"r{i:05d}.md").write_text(
-            f"---\ntitle: Bulk {i}\nrating: 3\n---\n{'Text for the index. ' * 100}\n"
+            f"---\ntitle: Bulk {i}\nrating: 3\n---\n{sentence * repeat}\n"
         )
     db = tmp_path / "bulk-killed.db"
     assert run_cli("import", str(SAMPLE), db=db).returncode == 0
     before = _count(db)
     wal = Path(f"{db}-wal")
-    # Well under way: its one transaction is writing the log.
-    kill_import_when(db, ["--bulk", str(folder)], lambda: wal.exists() and wal.stat().st_size > 1e6)
+
+    def mid_transaction() -> bool:  # the log holds pages that no reader sees yet
+        return wal.exists() and wal.stat().st_size > 1e6 and _count(db) == before
+
+    kill_import_when(db, ["--bulk", str(folder)], mid_transaction)
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         raw.execute("INSERT INTO body_fts (body_fts) VALUES ('integrity-check')")
@@ -249,19 +258,26 @@ def test_a_killed_bulk_import_leaves_the_database_as_it_was(tmp_path: Path) -> N
 
 
 def kill_import_when(db: Path, args: list[str], ready: Callable[[], bool]) -> None:
-    """Run `reviewbot import ARGS` and SIGKILL it as soon as `ready()` (or when it ends)."""
+    """Run `reviewbot import ARGS` and SIGKILL it as soon as `ready()`; the kill must land
+    while the import still runs, or the test proves nothing."""
     env = {**os.environ, "REVIEWBOT_DB": str(db)}
     command = [sys.executable, "-m", "reviewbot", "import", *args]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    fired = False
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None and not ready():
+        while time.monotonic() < deadline and process.poll() is None:
+            if ready():
+                fired = True
+                break
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
+    assert fired, "the moment to kill the import never came"
+    assert process.returncode == -signal.SIGKILL, "the import ended before the kill"
 
 
 def _count(db: Path) -> int:

@@ -8,6 +8,7 @@ import signal
 from contextlib import suppress
 from datetime import timedelta
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -26,6 +27,8 @@ from .views import COMPONENTS as READING_COMPONENTS
 log = logging.getLogger(__name__)
 
 DRAFTS_KEPT = timedelta(days=30)
+# Discord could not be reached at all (no network, DNS, a firewall): said in one line.
+UNREACHABLE = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 # What the invite link asks for, and nothing more: read the channel, post and edit embeds.
 PERMISSIONS = discord.Permissions(
@@ -148,6 +151,9 @@ async def _serve(settings: Settings) -> int:
             except discord.LoginFailure:
                 log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
                 return 1
+            except UNREACHABLE as error:
+                log.error("Could not reach Discord (%s); check the network.", error)
+                return 1
             except discord.PrivilegedIntentsRequired:  # pragma: no cover - we ask for none
                 log.error("Discord refused the gateway intents.")
                 return 1
@@ -181,13 +187,16 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
     async with client:
         try:
             await client.login(settings.token)
+            guild = discord.Object(guild_id) if guild_id else None
+            if guild is not None:
+                tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
         except discord.LoginFailure:
             log.error("Discord refused DISCORD_TOKEN: copy the bot token again into .env.")
             return 1
-        guild = discord.Object(guild_id) if guild_id else None
-        if guild is not None:
-            tree.copy_global_to(guild=guild)
-        synced = await tree.sync(guild=guild)
+        except UNREACHABLE as error:
+            log.error("Could not reach Discord (%s); check the network.", error)
+            return 1
     where = f"server {guild_id}" if guild_id else "every server (may take up to an hour to show)"
     print(f"Registered {len(synced)} command(s) for {where}: " + ", ".join(c.name for c in synced))
     return 0

@@ -4,28 +4,76 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import shutil
+import sqlite3
 import sys
 import textwrap
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from . import __version__
-from .catalogue import ImportReport, export_catalogue, import_paths, load_sample_if_new
-from .config import ConfigError, Settings, load_settings
+from .catalogue import (
+    ExportError,
+    ImportReport,
+    ImportStopped,
+    Waiting,
+    export_catalogue,
+    import_paths,
+    load_sample_if_new,
+    write_when_free,
+)
+from .config import GUILD_ID_MAX, ConfigError, Settings, guild_id, load_settings, whole_number
 from .review import Review, ReviewSummary
-from .store import ImportResult, ReviewStore
+from .store import ImportResult, NoDatabaseError, ReviewStore, StoreError, database_problem
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+LIMIT_MAX = 1000  # search results printed at most
+WAIT_DEFAULT, WAIT_MAX = 300, 7 * 24 * 3600  # seconds an import waits for another writer
+# Commands that only read: an existing database is opened read-only, so they work on a file
+# this user may not write. Those that create and fill a new database when there is none:
+READING = {"search", "show", "export", "backup"}
+CREATING = {"search", "show"}
 
 
 def _guild_id(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError("a server id is digits only")
-    return int(text)
+    try:
+        return guild_id(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a server id is a whole number from 1 to {GUILD_ID_MAX}"
+        ) from None
+
+
+def _limit(text: str) -> int:
+    try:
+        return whole_number(text, 1, LIMIT_MAX)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a whole number from 1 to {LIMIT_MAX}") from None
+
+
+def _seconds(text: str) -> int:
+    try:
+        return whole_number(text, 0, WAIT_MAX)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give a whole number of seconds from 0 (do not wait) to {WAIT_MAX}"
+        ) from None
+
+
+def _text(text: str) -> str:
+    """An argument that is matched against stored text, so it must be text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            "holds bytes that are not UTF-8 text: check the terminal's encoding"
+        ) from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,18 +101,32 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="queue newly added reviews to be posted in the server (needs --guild)",
     )
+    imp.add_argument(
+        "--wait",
+        type=_seconds,
+        default=WAIT_DEFAULT,
+        metavar="SECONDS",
+        help=f"while another import or the bot writes, wait this long (default {WAIT_DEFAULT})",
+    )
 
     exp = commands.add_parser("export", help="write the catalogue out as Markdown files")
     exp.add_argument("folder", type=Path, metavar="DIR")
     exp.add_argument("--guild", type=_guild_id, help="this server's reviews instead")
+    exp.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that holds other files (an earlier export's are replaced)",
+    )
 
     find = commands.add_parser("search", help="search reviews by title and text")
-    find.add_argument("query", nargs="+", metavar="QUERY")
+    find.add_argument("query", nargs="+", type=_text, metavar="QUERY")
     find.add_argument("--guild", type=_guild_id, help="search as this server sees the catalogue")
-    find.add_argument("--limit", type=int, default=10, help="at most this many (default 10)")
+    find.add_argument(
+        "--limit", type=_limit, default=10, help=f"at most this many, 1 to {LIMIT_MAX} (default 10)"
+    )
 
     show = commands.add_parser("show", help="print one review")
-    show.add_argument("title", nargs="+", metavar="TITLE")
+    show.add_argument("title", nargs="+", type=_text, metavar="TITLE")
     show.add_argument("--guild", type=_guild_id, help="as this server sees the catalogue")
 
     backup = commands.add_parser("backup", help="copy the database safely, even while it runs")
@@ -73,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_what_cannot_be_printed()
     args = _parser().parse_args(argv)
     if args.command == "import" and args.announce and args.guild is None:
         print(
@@ -86,19 +149,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.db is not None:
         settings = _with_database(settings, args.db)
-    if args.command in {"run", "sync"}:  # these set up discord.py's logging themselves
-        from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
-
-        if args.command == "run":
-            return run_bot(settings)
-        return sync_commands(settings, args.guild)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s"
-    )
     try:
+        if args.command in {"run", "sync"}:  # these set up discord.py's logging themselves
+            from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
+
+            if args.command == "run":
+                return run_bot(settings)
+            return sync_commands(settings, args.guild)
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+        )
         return asyncio.run(_catalogue_command(args, settings))
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        print(f"reviewbot {args.command}: {_explain(error, settings)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _escape_what_cannot_be_printed() -> None:
+    """Show what the terminal cannot encode (a file name in another encoding) as escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _explain(error: Exception, settings: Settings) -> str:
+    """One line for the terminal; the traceback of an unexpected error only at DEBUG level."""
+    if isinstance(error, StoreError | ExportError):
+        return str(error)
+    if isinstance(error, ImportStopped):
+        return _stopped(error)
+    if isinstance(error, sqlite3.Error):
+        problem = database_problem(settings.database, error)
+        if problem is not None:
+            return str(problem)
+    elif isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror}"
+    log.debug("Unexpected error", exc_info=error)
+    return f"failed unexpectedly ({type(error).__name__}: {error}); LOG_LEVEL=DEBUG shows where"
 
 
 def _with_database(settings: Settings, database: Path) -> Settings:
@@ -107,16 +196,25 @@ def _with_database(settings: Settings, database: Path) -> Settings:
     return replace(settings, database=database)
 
 
+def _stopped(stopped: ImportStopped) -> str:
+    if not stopped.kept:
+        return f"stopped: {stopped.problem}. Nothing was imported (a bulk import is all or nothing)"
+    if not any(stopped.report.counts.values()):
+        return f"stopped: {stopped.problem}. Nothing was imported"
+    return f"stopped: {stopped.problem}. Kept what was imported before ({stopped.report.summary()})"
+
+
 async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> int:
-    async with ReviewStore.open(settings.database) as store:
-        if args.command in {"search", "show"}:
+    async with AsyncExitStack() as stack:
+        store = await _open_store(stack, args.command, settings.database)
+        if args.command in CREATING:
             report = await load_sample_if_new(store, settings.catalogue)
             if report is not None:
                 print(f"Loaded the sample catalogue into {settings.database}.", file=sys.stderr)
         if args.command == "import":
             return await _import(store, args)
         if args.command == "export":
-            written = await export_catalogue(store, args.folder, args.guild)
+            written = await export_catalogue(store, args.folder, args.guild, force=args.force)
             print(f"Wrote {written:,} review file(s) to {args.folder}")
             return EXIT_OK
         if args.command == "search":
@@ -130,11 +228,40 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
     raise AssertionError(args.command)
 
 
+async def _open_store(stack: AsyncExitStack, command: str, database: Path) -> ReviewStore:
+    if command in READING:
+        try:
+            return await stack.enter_async_context(ReviewStore.open(database, read_only=True))
+        except NoDatabaseError:
+            if command not in CREATING:
+                raise
+    return await stack.enter_async_context(ReviewStore.open(database))
+
+
 async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
     progress = _ProgressBar() if sys.stderr.isatty() else None
-    report: ImportReport = await import_paths(
-        store, args.paths, args.guild, progress, bulk=args.bulk
-    )
+
+    def notice() -> None:
+        if progress:
+            progress.finish()
+        print(
+            f"reviewbot import: another import (or the bot) is writing to {store.path};"
+            f" waiting (up to {args.wait:,} s)…",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    waiting = Waiting(limit=args.wait, notice=notice)
+    try:
+        report: ImportReport = await import_paths(
+            store, args.paths, args.guild, progress, bulk=args.bulk, waiting=waiting
+        )
+    except ImportStopped as stopped:
+        if progress:
+            progress.finish()
+        for failure in stopped.report.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        raise
     if progress:
         progress.finish()
     for failure in report.failures:
@@ -142,7 +269,8 @@ async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
     print(f"Imported: {report.summary()}.")
     if args.announce:
         added = [r.id for result, r in report.stored if result is ImportResult.ADDED and r.id]
-        queued = await store.posts.queue(args.guild, added)
+        guild = args.guild
+        queued = await write_when_free(store, lambda: store.posts.queue(guild, added), waiting)
         print(f"Queued {queued:,} new review(s) to be posted in server {args.guild}.")
     return EXIT_FAILED if report.failures else EXIT_OK
 
@@ -175,7 +303,7 @@ class _ProgressBar:
 async def _search(store: ReviewStore, query: str, guild_id: int | None, limit: int) -> int:
     from .errors import did_you_mean
 
-    hits = await store.search(query, guild_id=guild_id, limit=max(1, limit))
+    hits = await store.search(query, guild_id=guild_id, limit=limit)
     if not hits:
         suggestions = await store.search.suggest(query, guild_id)
         print(f"No reviews match “{query}”.")

@@ -13,6 +13,7 @@ from dotenv import find_dotenv, load_dotenv
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE = Path("data/reviews.db")
 DEFAULT_CATALOGUE = Path("data/catalogue")
+GUILD_ID_MAX = 2**63 - 1  # Discord ids are 64-bit snowflakes; SQLite keeps them as signed
 # Three dot-separated base64url parts; checked so a pasted client secret fails at start-up.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -50,11 +51,13 @@ class Settings:
                 " Bot page of your application in the Discord Developer Portal."
             )
         dev_guild = environ.get("REVIEWBOT_DEV_GUILD", "").strip()
-        if dev_guild and not dev_guild.isdigit():
+        try:
+            dev_guild_id = guild_id(dev_guild) if dev_guild else None
+        except ValueError:
             raise ConfigError(
-                "REVIEWBOT_DEV_GUILD must be a server id (digits only; right-click the server"
-                " with Developer Mode on and choose Copy Server ID)."
-            )
+                f"REVIEWBOT_DEV_GUILD must be a server id, a whole number from 1 to {GUILD_ID_MAX}"
+                " (right-click the server with Developer Mode on and choose Copy Server ID)."
+            ) from None
         level = environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
@@ -64,9 +67,24 @@ class Settings:
             token=token,
             database=Path(database) if database else DEFAULT_DATABASE,
             catalogue=Path(catalogue) if catalogue else DEFAULT_CATALOGUE,
-            dev_guild=int(dev_guild) if dev_guild else None,
+            dev_guild=dev_guild_id,
             log_level=level,
         )
+
+
+def guild_id(text: str) -> int:
+    """A server id given as text; 0 is no server (the operator's catalogue is kept under it)."""
+    return whole_number(text, 1, GUILD_ID_MAX)
+
+
+def whole_number(text: str, low: int, high: int) -> int:
+    """`text` as a number from `low` to `high`; `ValueError` unless it is plain digits for one."""
+    if not (text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(high))):
+        raise ValueError(f"not a whole number from {low} to {high}: {text!r}")
+    number = int(text)
+    if not low <= number <= high:
+        raise ValueError(f"not a whole number from {low} to {high}: {text!r}")
+    return number
 
 
 def load_settings(*, need_token: bool) -> Settings:

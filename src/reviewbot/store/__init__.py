@@ -8,6 +8,9 @@
     store.guilds    each server's settings                                  (guilds.py)
     store.db        the file, its connections and transactions              (db.py)
 
+Opening checks the file first (connect.py) and says what is wrong with it in one line
+(problems.py).
+
 Rows become values at the rooms' edges (rows.py); the schema is numbered migrations (schema.py).
 """
 
@@ -22,6 +25,7 @@ from .drafts import Drafts
 from .guilds import Guilds, GuildSettings
 from .imports import ImportResult, Imports
 from .posts import OutboxAction, OutboxItem, OutboxState, PostQueue, QueueStatus
+from .problems import DatabaseBusyError, NoDatabaseError, StoreError, database_problem
 from .reviews import Reviews
 from .rows import to_db_time
 from .schema import LATEST_SCHEMA
@@ -29,14 +33,18 @@ from .search import SavedSearch, Search, SpellingIndex
 
 __all__ = [
     "LATEST_SCHEMA",
+    "DatabaseBusyError",
     "GuildSettings",
     "ImportResult",
+    "NoDatabaseError",
     "OutboxAction",
     "OutboxItem",
     "OutboxState",
     "QueueStatus",
     "ReviewStore",
     "SavedSearch",
+    "StoreError",
+    "database_problem",
     "to_db_time",
 ]
 
@@ -59,9 +67,10 @@ class ReviewStore:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: str | Path) -> AsyncIterator[ReviewStore]:
-        """Open (creating and migrating as needed) the database at `path`."""
-        async with Database.open(Path(path)) as (db, before, version):
+    async def open(cls, path: str | Path, *, read_only: bool = False) -> AsyncIterator[ReviewStore]:
+        """Open the database at `path`: created and migrated as needed, or with `read_only` an
+        existing one for reading only (`Database.open` says more)."""
+        async with Database.open(Path(path), read_only=read_only) as (db, before, version):
             yield cls(db, version, created=before == 0)
 
     async def backup(self, destination: str | Path) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -12,18 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from .schema import migrate
-
-BUSY_TIMEOUT_MS = 5_000
-READER_BUSY_TIMEOUT_MS = 1_000
-# Page caches. SQLite's default (2 MiB) is too small for a large catalogue. Quick reads (title
-# search, neighbours) are mostly row reads at random places and get the larger share; the
-# other connection (writes, typo and text search) needs less. Measured in bench/README.md.
-CACHE_KIB = 16 * 1024
-READER_CACHE_KIB = 88 * 1024
-# Temporary b-trees (a materialised CTE, an IN list) kept in memory: in a file, each one cost
-# more than the statement around it. They hold a few rows.
-TEMP_STORE = "MEMORY"
+from .connect import SIDE_FILES, connect
+from .problems import StoreError, database_problem
 
 Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
@@ -52,31 +44,18 @@ class Database:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path) -> AsyncIterator[tuple[Database, int, int]]:
-        """The database at `path`, created and migrated as needed, with its schema version
-        before and after opening."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+    async def open(
+        cls, path: Path, *, read_only: bool = False
+    ) -> AsyncIterator[tuple[Database, int, int]]:
+        """The database at `path` with its schema version before and after opening: created
+        and migrated as needed, or with `read_only` an existing one opened for reading only
+        (which works on a file this user may not write; `NoDatabaseError` when there is none).
+        A database that cannot be used raises `StoreError`, whose message is one line."""
+        connection, reader, before, version = await connect(path, read_only=read_only)
         try:
-            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA synchronous = NORMAL")
-            await connection.execute("PRAGMA foreign_keys = ON")
-            await connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            await connection.execute(f"PRAGMA temp_store = {TEMP_STORE}")
-            before, version = await migrate(connection)
-            reader = sqlite3.connect(path, isolation_level=None)
-            try:
-                # In WAL mode a read waits for no writer; only recovering a crashed writer's
-                # log (milliseconds) could hold it up, and then it waits here, briefly.
-                reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
-                reader.execute("PRAGMA query_only = ON")
-                reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
-                reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
-                yield cls(connection, reader, path), before, version
-            finally:
-                reader.close()
+            yield cls(connection, reader, path), before, version
         finally:
+            reader.close()
             await connection.close()
 
     def read(self, sql: str, params: Params = ()) -> list[Any]:
@@ -146,18 +125,67 @@ class Database:
         await self.connection.set_trace_callback(tracer)  # type: ignore[arg-type]  # None is allowed
 
     async def backup(self, destination: Path) -> Path:
-        """A consistent copy of the whole database in one file, safe while others write."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(destination.name + ".partial")
-        partial.unlink(missing_ok=True)
-        target = sqlite3.connect(partial)
+        """A consistent copy of the whole database in one file, safe while others write.
+
+        The copy is made under a temporary name beside `destination` and renamed into place
+        when whole, so a failure (a full disk) leaves no partial file and replaces nothing.
+        """
+        partial = _backup_file(destination, self.path)
         try:
-            await self.connection.backup(target)
-            target.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            target.close()
-        partial.replace(destination)
+            target = sqlite3.connect(partial)
+            try:
+                await self.connection.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                target.close()
+            os.replace(partial, destination)
+        except BaseException as error:
+            _remove_with_side_files(partial)
+            if isinstance(error, sqlite3.Error):
+                problem = database_problem(destination, error)
+                if problem is not None:
+                    raise problem from error
+            if isinstance(error, OSError):
+                raise StoreError(
+                    f"cannot write the backup {destination} ({error.strerror})"
+                ) from error
+            raise
         return destination
+
+
+def _backup_file(destination: Path, database: Path) -> Path:
+    """A new file to copy the database into, beside `destination`, once it is a sound place."""
+    if destination.is_dir():
+        raise StoreError(
+            f"{destination} is a folder: give the backup a file name,"
+            f" e.g. {destination / database.name}"
+        )
+    if destination.exists() and destination.samefile(database):
+        raise StoreError(f"{destination} is the database itself: back it up to another file")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        return _new_file_beside(destination)
+    except OSError as error:
+        raise StoreError(
+            f"cannot write the backup {destination} ({error.strerror}):"
+            " check the path and the permissions of its folder"
+        ) from error
+
+
+def _new_file_beside(destination: Path) -> Path:
+    """A new, empty file with a hidden name of its own in `destination`'s folder."""
+    while True:
+        partial = destination.with_name(f".{destination.name}.{secrets.token_hex(8)}.partial")
+        try:  # O_EXCL: never a file (or a link) that is there already
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+        except FileExistsError:
+            continue
+        return partial
+
+
+def _remove_with_side_files(database: Path) -> None:
+    for leftover in (database, *(Path(f"{database}{end}") for end in SIDE_FILES)):
+        leftover.unlink(missing_ok=True)
 
 
 def _run(undo: list[Callable[[], None]]) -> None:
