@@ -65,6 +65,8 @@ def number(value: float | int | str | None) -> str:
         return "–"
     if isinstance(value, str):
         return value
+    if value == 0:
+        return "0"
     if isinstance(value, int) or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 100:

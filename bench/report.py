@@ -78,9 +78,9 @@ def targets(results: dict[str, Any]) -> list[Target]:
 
 def tables(results: dict[str, Any], queries: Sequence[Query]) -> list[Table]:
     size = results["size"]
-    headers = ["figure", "value", "target", "", ""]
+    headers = ["figure", "value", "target", ""]
     return [
-        (f"Targets — {size}", headers, [t.row() for t in targets(results)]),
+        (f"Targets — {size}", headers, [t.row()[:4] for t in targets(results)]),
         _build_table(results),
         _search_table(results),
         _baseline_table(results),
