@@ -1,5 +1,6 @@
-"""BASELINES ONLY: the naive ways the store is compared with. The one place outside the store
-that runs SQL, on its own plain read-only sqlite3 connection; nothing here is used by the bot.
+"""The naive ways the store is compared with, and which reviews a query counts as found.
+
+The one place outside the store that runs SQL, on plain read-only sqlite3 connections of its own.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ import random
 import sqlite3
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from measure import latency, time_sync
+from measure import latency
 from queries import Query, rank_of_hit
 from reviewbot.review import normalise
 
 LIKE_SQL = "SELECT id, title FROM reviews WHERE title LIKE ? LIMIT 25"
 TITLES_SQL = "SELECT id, title_norm FROM reviews WHERE guild_id = 0"
+SAME_TITLE_SQL = "SELECT id FROM reviews WHERE guild_id = 0 AND title_norm = ?"
 OFFSET_SQL = (
     "SELECT id FROM reviews WHERE guild_id IN (0, ?) ORDER BY published_at, id LIMIT 1 OFFSET ?"
 )
@@ -28,8 +31,25 @@ COUNT_BEFORE_SQL = (
 COUNT_SQL = "SELECT count(*) FROM reviews WHERE guild_id IN (0, ?)"
 
 
-def connect(db: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+@contextmanager
+def connect(db: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def time_sync(call: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one call in milliseconds, and its result."""
+    start = time.perf_counter_ns()
+    result = call()
+    return (time.perf_counter_ns() - start) / 1e6, result
+
+
+def same_title(conn: sqlite3.Connection, title: str) -> list[int]:
+    """The catalogue's reviews with this title (several creators may share one)."""
+    return [row[0] for row in conn.execute(SAME_TITLE_SQL, (normalise(title),))]
 
 
 def like_scan(db: Path, queries: Sequence[Query]) -> list[dict[str, Any]]:
@@ -49,7 +69,6 @@ class TitleList:
     """Every catalogue title in memory, as a fuzzy scan over titles would keep them."""
 
     def __init__(self, db: Path) -> None:
-        start = time.perf_counter()
         with connect(db) as conn:
             rows = conn.execute(TITLES_SQL).fetchall()
         self.ids_by_title: dict[str, list[int]] = {}
@@ -57,7 +76,6 @@ class TitleList:
             self.ids_by_title.setdefault(title, []).append(review_id)
         self.distinct = list(self.ids_by_title)
         self.sorted_all = sorted(title for _, title in rows)
-        self.load_seconds = time.perf_counter() - start
 
     def fuzzy(self, query: Query) -> dict[str, Any]:
         """`difflib.get_close_matches` over every distinct title: its time and hit rank."""
@@ -97,11 +115,3 @@ def count_before(db: Path, guild_id: int, places: Sequence[tuple[str, int]]) -> 
             for p in places
         ]
     return latency(times)
-
-
-def sqlite3_round_trip(db: Path, samples: int = 2_000) -> dict[str, float]:
-    """The same statement on a plain sqlite3 connection, in this thread."""
-    with connect(db) as conn:
-        return latency(
-            [time_sync(lambda: conn.execute("SELECT 1").fetchall())[0] for _ in range(samples)]
-        )

@@ -2,8 +2,8 @@
 
     python3 dev.py bench --size 10k|100k|1m [--seed N] [--rebuild] ...   (see bench/README.md)
 
-Each phase runs in a fresh process (so its memory is its own); this one builds the query set,
-starts them, and prints and saves the figures.
+Each phase runs in a fresh process, so the memory it reports is its own; this one makes the
+query set, starts the phases, and prints and saves the figures.
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from typing import Any
 
 import phases
 import report
-import reviewbot
+from measure import code_version
 from queries import Query
-from reviewbot.store import ReviewStore
 
-BENCH = Path(__file__).resolve().parent
-OUT = BENCH / "out"
-PHASES = ("build", "search", "navigation", "statements", "baselines")
-DEFAULT_BATCH = 5_000
+OUT = Path(__file__).resolve().parent / "out"
+PHASES = ("search", "navigation", "baselines")
+BATCH = 5_000  # reviews per `add_or_update` call while building
 
 
 def parse_size(text: str) -> int:
@@ -45,23 +43,14 @@ def size_label(n: int) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=parse_size, default=10_000, help="10k, 100k or 1m")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="another catalogue and query set")
     parser.add_argument("--db", type=Path, help="database (default bench/out/catalogue-SIZE…)")
     parser.add_argument("--rebuild", action="store_true", help="build even if a database exists")
-    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="reviews per import")
-    parser.add_argument(
-        "--no-bulk",
-        action="store_true",
-        help="build with one transaction per batch instead of inside store.imports.bulk_load()",
-    )
     parser.add_argument("--queries", type=int, default=200, help="queries of each kind")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes (median per query)")
     parser.add_argument("--like-sample", type=int, default=30, help="LIKE queries of each kind")
     parser.add_argument("--fuzzy-sample", type=int, help="difflib queries of each kind")
-    parser.add_argument(
-        "--report-only", action="store_true", help="print the last run's figures again"
-    )
-    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)  # one phase, inside
+    parser.add_argument("--phase", choices=("build", *PHASES), help=argparse.SUPPRESS)
     return parser
 
 
@@ -74,7 +63,7 @@ class Run:
         self.tag = f"{size_label(self.n)}-s{args.seed}"
         OUT.mkdir(parents=True, exist_ok=True)
         self.db: Path = args.db or OUT / f"catalogue-{self.tag}.db"
-        self.build_info = self.db.with_suffix(".build.json")
+        self.build_file = self.db.with_suffix(".build.json")
         self.query_file = OUT / f"queries-{self.tag}.json"
 
     def phase_file(self, phase: str) -> Path:
@@ -83,85 +72,58 @@ class Run:
     def queries(self) -> list[Query]:
         return [Query.from_dict(q) for q in json.loads(self.query_file.read_text())]
 
-    def run_phase(self, phase: str) -> dict[str, Any]:
-        """Run one phase in a fresh interpreter with the same arguments; read its results."""
+    def in_fresh_process(self, phase: str) -> dict[str, Any]:
         argv = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:], "--phase", phase]
         subprocess.run(argv, check=True)
         result: dict[str, Any] = json.loads(self.phase_file(phase).read_text())
         return result
 
+    def run_phase(self) -> None:
+        """The phase named by --phase, in this process."""
+        args, n = self.args, self.n
+        if args.phase == "build":
+            result = asyncio.run(phases.build(self.db, n, args.seed, BATCH))
+        elif args.phase == "search":
+            result = asyncio.run(phases.search(self.db, self.queries(), args.repeat))
+        elif args.phase == "navigation":
+            result = asyncio.run(phases.navigation(self.db, n, args.seed, args.repeat))
+        else:
+            fuzzy = args.fuzzy_sample or (30 if n <= 100_000 else 5)  # difflib is slow at 1M
+            result = phases.search_baselines(self.db, self.queries(), args.like_sample, fuzzy)
+        self.phase_file(args.phase).write_text(json.dumps(result, indent=1))
 
-def run_one_phase(run: Run) -> None:
-    args, n, db = run.args, run.n, run.db
-    phase = args.phase
-    if phase == "build":
-        bulk = not args.no_bulk and hasattr(ReviewStore, "bulk_load")
-        result = asyncio.run(phases.build(db, n, args.seed, args.batch, bulk))
-    elif phase == "search":
-        result = asyncio.run(phases.search(db, run.queries(), args.repeat))
-    elif phase == "navigation":
-        result = asyncio.run(phases.navigation(db, n, args.seed, args.repeat))
-    elif phase == "statements":
-        result = asyncio.run(phases.statements(db, run.queries(), n, args.seed))
-    else:
-        fuzzy = args.fuzzy_sample or (30 if n <= 100_000 else 5)
-        result = phases.search_baselines(db, run.queries(), args.like_sample, fuzzy)
-    run.phase_file(phase).write_text(json.dumps(result, indent=1))
-
-
-def code_version() -> dict[str, Any]:
-    """Which reviewbot is measured: its folder, and its commit when that is a git work tree."""
-    src = Path(reviewbot.__file__).resolve().parent
-
-    def git(*argv: str) -> str:
-        done = subprocess.run(["git", "-C", str(src), *argv], capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD")
-    return {
-        "path": str(src),
-        "commit": commit or "not a git work tree",
-        "uncommitted_changes": bool(git("status", "--porcelain", "--", ".")) if commit else None,
-    }
-
-
-def ensure_database(run: Run) -> dict[str, Any]:
-    if run.args.rebuild or not (run.db.exists() and run.build_info.exists()):
-        print(f"Building {run.n:,} reviews into {run.db} ...", flush=True)
-        run.build_info.unlink(missing_ok=True)
-        info = run.run_phase("build") | {"code": code_version()}
-        run.build_info.write_text(json.dumps(info, indent=1))
-        return {**info, "reused": False}
-    print(f"Reusing {run.db} (--rebuild to build it again)", flush=True)
-    info = json.loads(run.build_info.read_text())
-    return {**info, "reused": True}
+    def database(self) -> dict[str, Any]:
+        """The build's figures: a new build's, or those saved beside the database reused."""
+        if self.args.rebuild or not (self.db.exists() and self.build_file.exists()):
+            print(f"Building {self.n:,} reviews into {self.db} ...", flush=True)
+            self.build_file.unlink(missing_ok=True)
+            built = self.in_fresh_process("build") | {"code": code_version()}
+            self.build_file.write_text(json.dumps(built, indent=1))
+            return built
+        print(f"Reusing {self.db} (--rebuild builds it again)", flush=True)
+        built = json.loads(self.build_file.read_text())
+        return built | {"reused": True}
 
 
 def main() -> int:
     args = _parser().parse_args()
     run = Run(args)
     if args.phase:
-        run_one_phase(run)
+        run.run_phase()
         return 0
-    results: dict[str, Any] = {"size": size_label(run.n), "reviews": run.n, "seed": args.seed}
-    results["code"] = code_version()
-    if args.report_only:
-        results["build"] = json.loads(run.build_info.read_text())
-        results |= {p: json.loads(run.phase_file(p).read_text()) for p in PHASES[1:]}
-    else:
-        results["build"] = ensure_database(run)
-        print("Making the query set ...", flush=True)
-        made = asyncio.run(phases.make_queries(run.db, run.n, args.seed, args.queries))
-        run.query_file.write_text(json.dumps(made, indent=1))
-        for phase in PHASES[1:]:
-            print(f"Running the {phase} phase ...", flush=True)
-            results[phase] = run.run_phase(phase)
-    summary = report.summarise(results, run.queries())
-    (OUT / f"results-{results['size']}.json").write_text(json.dumps(summary, indent=1))
-    text, markdown = report.render(summary)
-    (OUT / f"results-{results['size']}.md").write_text(markdown)
+    results: dict[str, Any] = {"size": size_label(run.n), "seed": args.seed}
+    results |= {"code": code_version(), "build": run.database()}
+    print("Making the query set ...", flush=True)
+    made = asyncio.run(phases.make_queries(run.db, run.n, args.seed, args.queries))
+    run.query_file.write_text(json.dumps(made, indent=1))
+    for phase in PHASES:
+        print(f"Running the {phase} phase ...", flush=True)
+        results[phase] = run.in_fresh_process(phase)
+    text, markdown = report.render(results, run.queries())
+    (OUT / f"results-{run.tag}.json").write_text(json.dumps(results, indent=1))
+    (OUT / f"results-{run.tag}.md").write_text(markdown)
     print(text)
-    print(f"Saved bench/out/results-{results['size']}.json and .md")
+    print(f"Saved bench/out/results-{run.tag}.json and .md")
     return 0
 
 

@@ -1,14 +1,15 @@
-"""Timing, percentiles, memory readings and plain-text/Markdown tables for the benchmarks."""
+"""Percentiles, memory, targets and tables, shared by the catalogue and the bot benchmarks."""
 
 from __future__ import annotations
 
 import resource
-import statistics
-import time
-from collections.abc import Awaitable, Callable, Sequence
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import reviewbot
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -22,49 +23,28 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def latency(values_ms: Sequence[float]) -> dict[str, float]:
+def latency(values: Sequence[float]) -> dict[str, float]:
     return {
-        "n": len(values_ms),
-        "p50": percentile(values_ms, 50),
-        "p95": percentile(values_ms, 95),
-        "p99": percentile(values_ms, 99),
-        "mean": statistics.fmean(values_ms) if values_ms else float("nan"),
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
     }
 
 
-async def time_async(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    """Wall time of one awaited call in milliseconds, and its result."""
-    start = time.perf_counter_ns()
-    result = await call()
-    return (time.perf_counter_ns() - start) / 1e6, result
-
-
-def time_sync(call: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter_ns()
-    result = call()
-    return (time.perf_counter_ns() - start) / 1e6, result
-
-
 def peak_rss_mb() -> float:
-    """The process's peak resident set size (Linux reports kilobytes)."""
+    """This process's peak resident set size (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 @dataclass(frozen=True)
 class Target:
-    """A figure the catalogue must reach at 1M reviews."""
+    """A figure beside the value it must reach."""
 
     name: str
     value: float
     limit: float
-    higher_is_better: bool
+    higher_is_better: bool = False
     unit: str = ""
 
     @property
@@ -72,32 +52,23 @@ class Target:
         return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
 
     @property
-    def verdict(self) -> str:
-        return "PASS" if self.passed else "MISS"
-
-    @property
     def wanted(self) -> str:
         return f"{'≥' if self.higher_is_better else '≤'} {number(self.limit)}{self.unit}"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "target": self.wanted,
-            "pass": self.passed,
-        }
+    def row(self, note: str = "") -> list[float | str]:
+        return [self.name, self.value, self.wanted, "PASS" if self.passed else "MISS", note]
 
 
 def number(value: float | int | str | None) -> str:
     """A figure as people read it: 3 significant digits for small ones, separators for big."""
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return "–"
     if isinstance(value, str):
         return value
+    if value == 0:
+        return "0"
     if isinstance(value, int) or abs(value) >= 1000:
         return f"{value:,.0f}"
-    if value != value:  # NaN
-        return "–"
     if abs(value) >= 100:
         return f"{value:.0f}"
     if abs(value) >= 10:
@@ -105,7 +76,8 @@ def number(value: float | int | str | None) -> str:
     return f"{value:.3g}" if abs(value) >= 0.01 else f"{value:.4f}"
 
 
-Row = Sequence[float | int | str | None]
+Row = Sequence[Any]
+Table = tuple[str, list[str], list[Row]]
 
 
 def text_table(title: str, headers: Sequence[str], rows: Sequence[Row]) -> str:
@@ -129,3 +101,33 @@ def markdown_table(title: str, headers: Sequence[str], rows: Sequence[Row]) -> s
     ]
     body += ["| " + " | ".join(number(v) for v in row) + " |" for row in rows]
     return "\n".join([*body, ""])
+
+
+def render(tables: Sequence[Table], notes: Sequence[str]) -> tuple[str, str]:
+    """The tables and notes as plain text for the terminal and as Markdown for the README."""
+    text = [text_table(*table) for table in tables] + [*notes, ""]
+    markdown = [markdown_table(*table) for table in tables] + [*(f"- {n}" for n in notes), ""]
+    return "\n".join(text), "\n".join(markdown)
+
+
+def code_version() -> str:
+    """Which reviewbot is measured: the commit of the tree it is imported from, or its folder."""
+    src = Path(reviewbot.__file__).resolve().parent
+    git = ["git", "-C", str(src)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return f"reviewbot from {src} (not a git work tree)"
+    changed = subprocess.run([*git, "status", "--porcelain", "."], capture_output=True, text=True)
+    return f"reviewbot {head.stdout.strip()}" + (
+        " with uncommitted changes" if changed.stdout else ""
+    )
+
+
+def remove_database(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+def database_mb(db: Path) -> float:
+    """The database file's size; closing the store checkpointed its write-ahead log into it."""
+    return db.stat().st_size / 2**20

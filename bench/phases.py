@@ -1,13 +1,13 @@
-"""The benchmark phases; each runs in a fresh process and returns a JSON-ready dict."""
+"""The catalogue benchmark's phases; each runs in a fresh process and returns a JSON-ready dict.
+
+The timed loops take an open store, so any store with the same public calls can be measured.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import random
-import sqlite3
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
@@ -18,107 +18,49 @@ from typing import Any
 import aiosqlite
 
 import baselines
-import plans
-from measure import current_rss_mb, latency, peak_rss_mb
+from measure import database_mb, latency, peak_rss_mb, remove_database
 from queries import KINDS, Query, make_query, rank_of_hit
-from reviewbot.review import Review, normalise
-from reviewbot.store import ReviewStore
+from reviewbot.review import Review
+from reviewbot.store import ReviewStore, to_db_time
 from synthetic import GUILD_ID, Vocabulary, generate
 
-NAV_SAMPLES = 500
-FLOOR = "aiosqlite SELECT 1"
-STATEMENT_SAMPLES = 30  # queries per kind whose statements are captured, explained and replayed
-
-
-def database_files(db: Path) -> list[Path]:
-    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
-
-
-def database_bytes(db: Path) -> dict[str, int]:
-    wal = db.with_name(db.name + "-wal")
-    return {"file": db.stat().st_size, "wal": wal.stat().st_size if wal.exists() else 0}
-
-
-def storage_breakdown(db: Path) -> dict[str, int]:
-    """Bytes per table with its indexes (diagnostic; SQLite's dbstat, read-only)."""
-    with baselines.connect(db) as conn:
-        rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
-    groups: dict[str, int] = defaultdict(int)
-    for name, size in rows:
-        if name.startswith(("body_fts", "title_fts")):
-            group = name.split("_fts")[0] + "_fts (full-text index)"
-        elif name.startswith(("reviews_", "sqlite_autoindex_reviews")):
-            group = "reviews indexes"
-        else:
-            group = name
-        groups[group] += size
-    return dict(sorted(groups.items(), key=lambda item: -item[1]))
+PLACES = 500  # reviews whose neighbours and place are timed
+FLOOR = "floor: aiosqlite SELECT 1"
+Call = Callable[[], Awaitable[Any]]
+Place = tuple[datetime, int, float]  # a review's date and id, and the share of reviews before it
 
 
 # Build ------------------------------------------------------------------------------------
 
 
-async def build(db: Path, n: int, seed: int, batch: int, bulk: bool) -> dict[str, Any]:
-    """Generate `n` reviews and store them through `import_reviews`, `batch` at a time.
-
-    With `bulk`, inside `store.imports.bulk_load()` as `reviewbot import` does for large loads: one
-    transaction, and the full-text indexes rebuilt at its end (counted in the import time).
-    """
-    for path in database_files(db):
-        path.unlink(missing_ok=True)
-    started = time.perf_counter()
+async def build(db: Path, n: int, seed: int, batch: int) -> dict[str, Any]:
+    remove_database(db)
     async with ReviewStore.open(db) as store:
-        schema = store.schema_version
-        loading = store.imports.bulk_load() if bulk else contextlib.nullcontext()
-        async with loading:
-            figures = await _import_batches(store, generate(n, seed), n, batch)
-            moment = time.perf_counter()
-        figures["rebuild_seconds"] = time.perf_counter() - moment  # bulk: the index rebuild
-        moment = time.perf_counter()
-    closing = time.perf_counter() - moment  # the final checkpoint of the write-ahead log
-    importing = figures["batch_seconds"] + figures["rebuild_seconds"]
-    return {
-        "reviews": n,
-        "seed": seed,
-        "batch": batch,
-        "mode": "bulk_load" if bulk else "batch transactions",
-        "schema_version": schema,
-        "import_seconds": importing,
-        "import_rate": n / importing,
-        **figures,
-        "close_seconds": closing,
-        "build_seconds": time.perf_counter() - started,
-        "bytes": database_bytes(db),
-        "storage": storage_breakdown(db),
-        "peak_rss_mb": peak_rss_mb(),
-    }
+        figures = await import_catalogue(store, generate(n, seed), n, batch)
+    return figures | {"database_mb": database_mb(db), "peak_rss_mb": peak_rss_mb()}
 
 
-async def _import_batches(
+async def import_catalogue(
     store: ReviewStore, reviews: Iterator[Review], n: int, batch: int
 ) -> dict[str, Any]:
-    generating = importing = 0.0
-    tenths: list[float] = []  # import rate per tenth of the build, to see it slow as it grows
-    tenth_start, tenth_reviews, done = 0.0, 0, 0
-    while done < n:
-        moment = time.perf_counter()
-        chunk = [(review, True) for review in islice(reviews, batch)]
-        generating += time.perf_counter() - moment
-        moment = time.perf_counter()
-        await store.imports.add_or_update(chunk)
-        importing += time.perf_counter() - moment
-        done += len(chunk)
-        tenth_reviews += len(chunk)
-        if tenth_reviews >= n / 10 or done == n:
-            tenths.append(tenth_reviews / (importing - tenth_start))
-            tenth_start, tenth_reviews = importing, 0
-            rate = f"{done / importing:,.0f} reviews/s so far"
-            print(f"  imported {done:,} of {n:,}: {rate}", file=sys.stderr, flush=True)
-    return {
-        "batch_seconds": importing,
-        "import_rate_by_tenth": tenths,
-        "generate_seconds": generating,
-    }
+    """`n` reviews, `batch` at a time, inside `store.imports.bulk_load()` as `reviewbot import`
+    does for large loads; the full-text rebuild at its end counts in the import time.
+    Generating the reviews does not."""
+    importing, done = 0.0, 0
+    async with store.imports.bulk_load():
+        while done < n:
+            chunk = [(review, True) for review in islice(reviews, batch)]
+            start = time.perf_counter()
+            await store.imports.add_or_update(chunk)
+            importing += time.perf_counter() - start
+            done += len(chunk)
+            if done % max(n // 10, 1) < len(chunk):
+                print(f"  imported {done:,} of {n:,}", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+    rebuild = time.perf_counter() - start
+    seconds = importing + rebuild
+    rate = n / seconds
+    return {"import_rate": rate, "import_seconds": seconds, "rebuild_seconds": rebuild}
 
 
 # Queries ----------------------------------------------------------------------------------
@@ -130,204 +72,125 @@ async def make_queries(db: Path, n: int, seed: int, per_kind: int) -> list[dict[
     rank = Vocabulary(random.Random(f"vocabulary-{seed}")).rank
     made: list[Query] = []
     async with ReviewStore.open(db) as store:
-        for kind in KINDS:
-            count = 0
-            while count < per_kind:
-                review = await store.reviews.get(rng.randint(1, n))
-                text = None if review is None else make_query(kind, review, rng, rank)
-                if review is None or review.id is None or not text:
-                    continue
-                accepted = await _accepted(store, kind, review)
-                made.append(Query(kind, text, review.id, accepted))
-                count += 1
+        with baselines.connect(db) as truth:
+            for kind in KINDS:
+                count = 0
+                while count < per_kind:
+                    review = await store.reviews.get(rng.randint(1, n))
+                    text = None if review is None else make_query(kind, review, rng, rank)
+                    if review is None or review.id is None or not text:
+                        continue
+                    same = () if kind == "body" else baselines.same_title(truth, review.title)
+                    made.append(Query(kind, text, review.id, tuple(sorted({review.id, *same}))))
+                    count += 1
     rng.shuffle(made)
     return [q.as_dict() for q in made]
-
-
-async def _accepted(store: ReviewStore, kind: str, review: Review) -> tuple[int, ...]:
-    """Finding any review with the same title counts for title queries; the review for text."""
-    assert review.id is not None
-    if kind == "body":
-        return (review.id,)
-    twins = [
-        row[0]
-        for row in store.db.read(
-            "SELECT id FROM reviews WHERE guild_id = 0 AND title_norm = ?",
-            (normalise(review.title),),
-        )
-    ]
-    return tuple(sorted({review.id, *twins}))
 
 
 # Search -----------------------------------------------------------------------------------
 
 
 async def search(db: Path, queries: Sequence[Query], repeat: int) -> dict[str, Any]:
-    """Every query through `store.search`: a warm-up pass, then `repeat` timed passes."""
-    rss_start = current_rss_mb()
     async with ReviewStore.open(db) as store:
-        rss_open = current_rss_mb()
-        for query in queries:
-            await store.search(query.text, guild_id=None, limit=25)
-        rss_warm = current_rss_mb()
-        times: list[list[float]] = [[] for _ in queries]
-        found: list[list[int]] = [[] for _ in queries]
-        for _ in range(repeat):
-            for i, query in enumerate(queries):
-                start = time.perf_counter_ns()
-                hits = await store.search(query.text, guild_id=None, limit=25)
+        rows = await time_searches(store, queries, repeat)
+    return {"queries": rows, "repeat": repeat, "peak_rss_mb": peak_rss_mb()}
+
+
+async def time_searches(
+    store: ReviewStore, queries: Sequence[Query], repeat: int
+) -> list[dict[str, Any]]:
+    """Every query through `store.search`: a warm-up pass, then `repeat` timed passes; each
+    query's time is its median, its rank that of the first review that counts as found."""
+    times: list[list[float]] = [[] for _ in queries]
+    found: list[list[int]] = [[] for _ in queries]
+    for timed in (False, *[True] * repeat):
+        for i, query in enumerate(queries):
+            start = time.perf_counter_ns()
+            hits = await store.search(query.text, guild_id=None, limit=25)
+            if timed:
                 times[i].append((time.perf_counter_ns() - start) / 1e6)
-                found[i] = [hit.id for hit in hits]
-    rows = [
-        {"kind": q.kind, "ms": median(t), "rank": rank_of_hit(f, q.accepted), "results": len(f)}
+            found[i] = [hit.id for hit in hits]
+    return [
+        {"kind": q.kind, "ms": median(t), "rank": rank_of_hit(f, q.accepted)}
         for q, t, f in zip(queries, times, found, strict=True)
     ]
-    return {
-        "queries": rows,
-        "repeat": repeat,
-        "rss_start_mb": rss_start,
-        "rss_after_open_mb": rss_open,
-        "rss_after_warm_up_mb": rss_warm,
-        "rss_end_mb": current_rss_mb(),
-        "peak_rss_mb": peak_rss_mb(),
-    }
 
 
 # Previous / next --------------------------------------------------------------------------
 
 
 async def navigation(db: Path, n: int, seed: int, repeat: int) -> dict[str, Any]:
-    """step, context, latest and random as one server sees the catalogue plus its reviews."""
+    async with ReviewStore.open(db) as store, aiosqlite.connect(db) as bare:
+        places = await pick_places(store, n, seed)
+        figures = await time_navigation(store, bare, places, repeat)
+    stored = [(to_db_time(at), review_id) for at, review_id, _ in places[:30]]
+    figures["BASELINE OFFSET page (sqlite3)"] = baselines.offset_page(db, GUILD_ID, 30, seed)
+    figures["BASELINE count(*) before (sqlite3)"] = baselines.count_before(db, GUILD_ID, stored)
+    return figures
+
+
+async def pick_places(store: ReviewStore, n: int, seed: int) -> list[Place]:
+    """Random reviews server GUILD_ID sees: (published_at, id, share of the catalogue before)."""
     rng = random.Random(f"navigation-{seed}")
-    async with ReviewStore.open(db) as store:
-        places: list[tuple[datetime, int]] = []
-        while len(places) < NAV_SAMPLES:
-            review = await store.reviews.get(rng.randint(1, n), GUILD_ID)
-            if review is not None and review.id is not None:
-                places.append((review.published_at, review.id))
-        calls = {
-            "step (next)": [
-                lambda at=at, i=i: store.reviews.step(GUILD_ID, at, i, True) for at, i in places
-            ],
-            "step (previous)": [
-                lambda at=at, i=i: store.reviews.step(GUILD_ID, at, i, False) for at, i in places
-            ],
-            "context": [lambda i=i: store.reviews.context(i, GUILD_ID) for _, i in places],
-            "latest": [lambda: store.reviews.latest(GUILD_ID)] * 200,
-            "random": [lambda: store.reviews.random(GUILD_ID)] * 200,
-        }
-        async with aiosqlite.connect(db) as bare:  # the floor, timed pass by pass alongside
-            floor_calls = {FLOOR: [lambda: bare.execute_fetchall("SELECT 1")] * NAV_SAMPLES}
-            figures = await _interleaved([calls, floor_calls], repeat)
-    floor = figures.pop(FLOOR)
-    stored = [(at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), i) for at, i in places[:40]]
-    return {
-        "operations": figures,
-        "baselines": {
-            "OFFSET page (sqlite3)": baselines.offset_page(db, GUILD_ID, 40, seed),
-            "count(*) before (sqlite3)": baselines.count_before(db, GUILD_ID, stored),
-        },
-        "floor": {
-            FLOOR: floor,
-            "sqlite3 SELECT 1": baselines.sqlite3_round_trip(db),
-        },
+    places: list[Place] = []
+    while len(places) < PLACES:
+        shown = await store.reviews.context(rng.randint(1, n), GUILD_ID)
+        if shown is not None and shown.review.id is not None:
+            share = (shown.position - 1) / shown.total
+            places.append((shown.review.published_at, shown.review.id, share))
+    return places
+
+
+async def time_navigation(
+    store: ReviewStore,
+    bare: aiosqlite.Connection,
+    places: Sequence[Place],
+    repeat: int,
+) -> dict[str, Any]:
+    """Next, previous and the review with its neighbours and place ("n of total"), as server
+    GUILD_ID sees the catalogue, beside the floor: an aiosqlite call doing nothing."""
+    reviews = store.reviews
+    calls: dict[str, list[Call]] = {
+        "step (next)": [lambda a=a, i=i: reviews.step(GUILD_ID, a, i, True) for a, i, _ in places],
+        "step (previous)": [
+            lambda a=a, i=i: reviews.step(GUILD_ID, a, i, False) for a, i, _ in places
+        ],
+        "context": [lambda i=i: reviews.context(i, GUILD_ID) for _, i, _ in places],
     }
+    floor: dict[str, list[Call]] = {FLOOR: [lambda: bare.execute_fetchall("SELECT 1")] * PLACES}
+    medians = await interleaved([calls, floor], repeat)
+    figures = {name: latency(values) for name, values in medians.items()}
+    fifths: list[list[float]] = [[], [], [], [], []]
+    for ms, (_, _, share) in zip(medians["context"], places, strict=True):
+        fifths[int(share * 5)].append(ms)
+    for fifth, values in enumerate(fifths, start=1):
+        figures[f"context, fifth {fifth} of the catalogue"] = latency(values)
+    return figures
 
 
-async def _interleaved(
-    groups: Sequence[dict[str, list[Callable[[], Awaitable[Any]]]]], repeat: int
-) -> dict[str, dict[str, float]]:
-    """Time each group's calls round-robin, the groups taking turns pass by pass, so that a
-    burst of load on the machine hits every kind alike.
+async def interleaved(
+    groups: Sequence[dict[str, list[Call]]], repeat: int
+) -> dict[str, list[float]]:
+    """Each call's median over `repeat` timed passes (after a warm-up pass).
 
-    Each round starts one kind further on, so that no kind always follows the same other one.
-    The floor (an aiosqlite call) is a group of its own: the call right after its thread hop
-    runs 25-40 µs slower (the CPU's caches are cold), which no request in the bot meets (a
-    quick read follows the gateway's own work on the same thread). A warm-up pass first; each
-    call's figure is the median of its `repeat` timed runs.
+    A group's calls run round-robin, each round starting one kind further on, and the groups
+    take turns pass by pass, so a burst of load on the machine hits every kind alike. The floor
+    is a group of its own: the call right after its thread hop meets cold CPU caches, which no
+    request in the bot does (bench/README.md).
     """
-    times: dict[str, list[list[float]]] = {
-        name: [[] for _ in calls] for group in groups for name, calls in group.items()
-    }
+    times = {name: [[] for _ in calls] for group in groups for name, calls in group.items()}
     for timed in (False, *[True] * repeat):
         for group in groups:
             names = list(group)
             for i in range(max(len(calls) for calls in group.values())):
                 turn = i % len(names)
                 for name in names[turn:] + names[:turn]:
-                    calls = group[name]
-                    if i < len(calls):
+                    if i < len(group[name]):
                         start = time.perf_counter_ns()
-                        await calls[i]()
+                        await group[name][i]()
                         if timed:
                             times[name][i].append((time.perf_counter_ns() - start) / 1e6)
-    return {name: latency([median(t) for t in runs]) for name, runs in times.items()}
-
-
-# Query plans and SQL time -----------------------------------------------------------------
-
-
-async def statements(db: Path, queries: Sequence[Query], n: int, seed: int) -> dict[str, Any]:
-    """Capture what the store runs per call; explain each distinct statement; time it bare."""
-    rng = random.Random(f"statements-{seed}")
-    captured: dict[str, list[list[plans.Statement]]] = defaultdict(list)
-    by_kind: dict[str, list[Query]] = defaultdict(list)
-    for query in queries:
-        if len(by_kind[query.kind]) < STATEMENT_SAMPLES:
-            by_kind[query.kind].append(query)
-    async with ReviewStore.open(db) as store, plans.StatementRecorder(store) as recorder:
-        recorder.take()
-        for kind, group in by_kind.items():
-            for query in group:
-                await store.search(query.text, guild_id=None, limit=25)
-                captured[f"search: {kind}"].append(recorder.take())
-        for _ in range(STATEMENT_SAMPLES):
-            review = await store.reviews.get(rng.randint(1, n), GUILD_ID)
-            if review is None or review.id is None:
-                continue
-            recorder.take()
-            await store.reviews.step(GUILD_ID, review.published_at, review.id, True)
-            captured["step"].append(recorder.take())
-            await store.reviews.context(review.id, GUILD_ID)
-            captured["context"].append(recorder.take())
-            await store.reviews.latest(GUILD_ID)
-            captured["latest"].append(recorder.take())
-            await store.reviews.random(GUILD_ID)
-            captured["random"].append(recorder.take())
-    return _explain_and_replay(db, captured, recorder.pragmas)
-
-
-def _explain_and_replay(
-    db: Path, captured: dict[str, list[list[plans.Statement]]], pragmas: Sequence[str]
-) -> dict[str, Any]:
-    explained: dict[str, dict[str, Any]] = {}
-    sql_time: dict[str, Any] = {}
-    with baselines.connect(db) as conn:
-        for pragma in pragmas:  # the store's own page cache settings
-            conn.execute(pragma)
-        for call, runs in captured.items():
-            for statement in (s for run in runs for s in run):
-                if statement[0] not in explained:
-                    explained[statement[0]] = _explain(conn, call, statement)
-            sql_time[call] = {
-                **latency(plans.replay_round_robin(conn, runs)),
-                "statements_per_call": median(len(run) for run in runs),
-            }
-    return {
-        "statements": list(explained.values()),
-        "sql_time": sql_time,
-        "replay_pragmas": list(pragmas),
-    }
-
-
-def _explain(conn: sqlite3.Connection, call: str, statement: plans.Statement) -> dict[str, Any]:
-    plan = plans.explain(conn, statement)
-    return {
-        "first_seen_in": call,
-        "sql": " ".join(statement[0].split()),
-        "plan": plan,
-        "scans": plans.scans(statement[0], plan),
-    }
+    return {name: [median(t) for t in runs] for name, runs in times.items()}
 
 
 # Baselines ----------------------------------------------------------------------------------
@@ -336,27 +199,23 @@ def _explain(conn: sqlite3.Connection, call: str, statement: plans.Statement) ->
 def search_baselines(
     db: Path, queries: Sequence[Query], like_sample: int, fuzzy_sample: int
 ) -> dict[str, Any]:
-    """LIKE and difflib on samples of the query set, and how many titles share each prefix."""
-    like_set = _sample(queries, like_sample)
-    fuzzy_set = _sample(queries, fuzzy_sample)
+    """LIKE and difflib on the first queries of each kind, and how many titles share each
+    prefix query (a prefix most titles share cannot find its source in a top 10)."""
+    like_set, fuzzy_set = _sample(queries, like_sample), _sample(queries, fuzzy_sample)
     like = baselines.like_scan(db, [queries[i] for i in like_set])
     titles = baselines.TitleList(db)
-    fuzzy = [titles.fuzzy(queries[i]) for i in fuzzy_set]
-    sharing = {
-        i: titles.sharing_prefix(q.text) for i, q in enumerate(queries) if q.kind == "prefix"
-    }
     return {
         "like": [{"index": i, **row} for i, row in zip(like_set, like, strict=True)],
-        "fuzzy": [{"index": i, **row} for i, row in zip(fuzzy_set, fuzzy, strict=True)],
-        "fuzzy_load_seconds": titles.load_seconds,
-        "prefix_sharing": sharing,
-        "peak_rss_mb": peak_rss_mb(),
+        "fuzzy": [{"index": i, **titles.fuzzy(queries[i])} for i in fuzzy_set],
+        "prefix_sharing": {
+            i: titles.sharing_prefix(q.text) for i, q in enumerate(queries) if q.kind == "prefix"
+        },
     }
 
 
 def _sample(queries: Sequence[Query], per_kind: int) -> list[int]:
-    """The first `per_kind` queries of each kind (the set is already in seeded random order)."""
-    taken: dict[str, int] = defaultdict(int)
+    """The first `per_kind` queries of each kind (the set is in seeded random order)."""
+    taken = dict.fromkeys(KINDS, 0)
     picked = []
     for i, query in enumerate(queries):
         if taken[query.kind] < per_kind:

@@ -143,7 +143,7 @@ def _typo_distance(wanted: Sequence[str], title_words: Sequence[str]) -> float:
     if not title_words:
         return float(len(wanted) * 3)
     # Most typed words are spelt right: a word of the title is 0 away without comparing it
-    # with every other word (a fifth of the ranking's time).
+    # with every other word.
     present = set(title_words)
     total = sum(
         0 if w in present else min(edit_distance(w, t) for t in title_words) for w in wanted
