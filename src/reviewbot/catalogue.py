@@ -45,10 +45,6 @@ class ImportReport:
     failures: list[str] = field(default_factory=list)
     stored: list[tuple[ImportResult, Review]] = field(default_factory=list)
 
-    @property
-    def files_failed(self) -> int:
-        return len(self.failures)
-
     def summary(self) -> str:
         parts = [f"{n:,} {result.value}" for result, n in self.counts.items()]
         if self.failures:
