@@ -20,18 +20,24 @@ from .search import Search, SpellingIndex
 
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
-# One round trip answers "show this review": the review, its body, both neighbours and its place.
-# `{target}` is an expression for the review's id.
+# One round trip answers "show this review": the review, its body, both neighbours (with their
+# titles, which the buttons show) and its place. `{target}` is an expression for the review's id.
+# Materialised, so each neighbour is found once: inlined, the joins would probe for it again.
 _CONTEXT = f"""
-SELECT {REVIEW}, b.body,
-    {neighbour("<", "(r.published_at, r.id)")} AS previous_id,
-    {neighbour(">", "(r.published_at, r.id)")} AS next_id,
-    {BEFORE} + 1 AS position,
-    {TOTAL} AS total,
-    p.guild_id, p.channel_id, p.message_id
-FROM reviews r JOIN review_bodies b ON b.review_id = r.id
-LEFT JOIN posts p ON p.review_id = r.id
-WHERE r.id = ({{target}}) AND {VISIBLE}
+WITH shown AS MATERIALIZED (
+    SELECT {REVIEW}, b.body,
+        {neighbour("<", "(r.published_at, r.id)")} AS previous_id,
+        {neighbour(">", "(r.published_at, r.id)")} AS next_id,
+        {BEFORE} + 1 AS position,
+        {TOTAL} AS total,
+        p.guild_id AS post_guild_id, p.channel_id, p.message_id
+    FROM reviews r JOIN review_bodies b ON b.review_id = r.id
+    LEFT JOIN posts p ON p.review_id = r.id
+    WHERE r.id = ({{target}}) AND {VISIBLE}
+)
+SELECT shown.*, previous_review.title, next_review.title FROM shown
+LEFT JOIN reviews previous_review ON previous_review.id = shown.previous_id
+LEFT JOIN reviews next_review ON next_review.id = shown.next_id
 """
 
 
@@ -168,6 +174,8 @@ class Reviews:
                 position=row[15],
                 total=row[16],
                 post_url=jump_url(*row[17:20]) if row[19] is not None else None,
+                previous_title=row[20],
+                next_title=row[21],
             )
         return None
 
