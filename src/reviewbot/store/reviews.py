@@ -13,7 +13,7 @@ from ..errors import DuplicateReviewError, ReviewNotFoundError
 from ..review import Category, Review, ReviewContext, ReviewSummary, jump_url, normalise
 from . import rows
 from .db import Database
-from .positions import BEFORE, TOTAL, neighbour
+from .positions import BEFORE, TOTAL, neighbour, neighbour_key, split_key
 from .posts import OutboxAction, enqueue, queue_delete, queue_edits
 from .rows import REVIEW, SUMMARY, VISIBLE, scope, to_db_time
 from .search import Search, SpellingIndex
@@ -22,22 +22,16 @@ RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probabilit
 
 # One round trip answers "show this review": the review, its body, both neighbours (with their
 # titles, which the buttons show) and its place. `{target}` is an expression for the review's id.
-# Materialised, so each neighbour is found once: inlined, the joins would probe for it again.
 _CONTEXT = f"""
-WITH shown AS MATERIALIZED (
-    SELECT {REVIEW}, b.body,
-        {neighbour("<", "(r.published_at, r.id)")} AS previous_id,
-        {neighbour(">", "(r.published_at, r.id)")} AS next_id,
-        {BEFORE} + 1 AS position,
-        {TOTAL} AS total,
-        p.guild_id AS post_guild_id, p.channel_id, p.message_id
-    FROM reviews r JOIN review_bodies b ON b.review_id = r.id
-    LEFT JOIN posts p ON p.review_id = r.id
-    WHERE r.id = ({{target}}) AND {VISIBLE}
-)
-SELECT shown.*, previous_review.title, next_review.title FROM shown
-LEFT JOIN reviews previous_review ON previous_review.id = shown.previous_id
-LEFT JOIN reviews next_review ON next_review.id = shown.next_id
+SELECT {REVIEW}, b.body,
+    {neighbour_key("<", "(r.published_at, r.id)")} AS previous_key,
+    {neighbour_key(">", "(r.published_at, r.id)")} AS next_key,
+    {BEFORE} + 1 AS position,
+    {TOTAL} AS total,
+    p.guild_id, p.channel_id, p.message_id
+FROM reviews r JOIN review_bodies b ON b.review_id = r.id
+LEFT JOIN posts p ON p.review_id = r.id
+WHERE r.id = ({{target}}) AND {VISIBLE}
 """
 
 
@@ -167,15 +161,17 @@ class Reviews:
         sql, params = _context_sql(target), {**params, "guild": scope(guild_id)}
         found = self._db.read(sql, params) if quick else await self._db.fetch(sql, params)
         for row in found:
+            previous_id, previous_title = split_key(row[13])
+            next_id, next_title = split_key(row[14])
             return ReviewContext(
                 review=rows.review(row),
-                previous_id=row[13],
-                next_id=row[14],
+                previous_id=previous_id,
+                next_id=next_id,
                 position=row[15],
                 total=row[16],
                 post_url=jump_url(*row[17:20]) if row[19] is not None else None,
-                previous_title=row[20],
-                next_title=row[21],
+                previous_title=previous_title,
+                next_title=next_title,
             )
         return None
 
