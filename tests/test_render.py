@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import discord
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from reviewbot.render import (
     NOTE_ROOM,
     escape,
     page_room,
+    quiet_mentions,
     render_review,
     render_search_results,
     truncate,
@@ -330,6 +332,12 @@ def test_truncate() -> None:
     assert truncate("ae\u0301\u0301bcd", 4) == "a…"  # é with its marks stays whole
     assert truncate("👨\u200d👩\u200d👧 family", 4) == "…"
     assert truncate("two words", 5) == "two…"
+
+
+@FAST
+@given(text=st.text(max_size=80) | st.text(alphabet="\\*`_~|>[]()#- \n@ehrvyo:/.", max_size=40))
+def test_escape_is_discords_escape_whatever_the_text(text: str) -> None:
+    assert escape(text) == quiet_mentions(discord.utils.escape_markdown(text))
 
 
 @FAST

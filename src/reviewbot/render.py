@@ -52,6 +52,7 @@ _CREATOR_ROOM = 2 * CREATOR_MAX
 _AUTHOR_ROOM = 2 * AUTHOR_MAX
 _QUIET_ROOM = 120  # "-# ", the date, "1,234,567 of 1,234,568 · page 12 of 12", with spare
 _MASS_MENTION = re.compile(r"@(everyone|here)")
+_MARKDOWN_MARKS = frozenset("\\*`_~|>[#-")  # what discord.utils.escape_markdown may escape
 _MONTHS = [
     "January",
     "February",
@@ -70,12 +71,16 @@ _MONTHS = [
 
 def quiet_mentions(text: str) -> str:
     """`@everyone` and `@here` with a zero-width space after the `@`: nothing looks like a ping."""
-    return _MASS_MENTION.sub(f"@{ZWSP}\\1", text)
+    return _MASS_MENTION.sub(f"@{ZWSP}\\1", text) if "@" in text else text
 
 
 def escape(text: str) -> str:
     """User text made safe for a Markdown place: formatting escaped, no mass ping look-alikes."""
-    return quiet_mentions(discord.utils.escape_markdown(text))
+    # Most titles and names hold no character that Markdown could read: leave them as they are
+    # without running escape_markdown's expressions (a card escapes three texts).
+    if not _MARKDOWN_MARKS.isdisjoint(text):
+        text = discord.utils.escape_markdown(text)
+    return quiet_mentions(text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -109,6 +114,11 @@ class Reply:
     view: ui.View | ui.LayoutView
     embed: discord.Embed | None = None
     content: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every component of a reply is a dynamic item, found by its custom id: discord.py need
+        # not keep the view of each message sent (a stopped view is not kept).
+        self.view.stop()
 
     def send_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of `send_message`."""
