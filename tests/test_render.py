@@ -180,6 +180,16 @@ def test_a_neighbours_long_title_is_shortened_to_fit_a_button() -> None:
     assert set(following[:-3]) <= set("👩\u200d👧👦")  # never cut inside a family
 
 
+def test_custom_ids_fit_for_the_largest_id_and_the_last_date() -> None:
+    review = make_review(
+        body="Words to page through. " * 700, published_at=datetime(9999, 12, 31, tzinfo=UTC)
+    )
+    last = ReviewContext(review.with_id(2**63 - 1), 2**63 - 2, 2**62, 10**12, 10**12)
+    for page in range(render_review(last).page_count):
+        ids = [b.get("custom_id", "") for b in buttons(message(last, page))]
+        assert len(ids) == 5 and max(len(custom_id) for custom_id in ids) <= 100
+
+
 def test_links_to_the_original_post_and_the_posted_message() -> None:
     review = make_review(url="https://example.com/reviews/her")
     post = "https://discord.com/channels/1/2/3"
