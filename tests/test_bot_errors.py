@@ -20,7 +20,7 @@ from .loopback.model import Guild
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
 
-FORM = {"title": "Past Lives", "rating": "4.5", "body": "Quietly huge."}
+FORM = {"title": "Past Lives", "category": "film", "rating": "4.5", "body": "Quietly huge."}
 
 
 async def test_every_component_and_form_apologises_when_the_database_is_gone(
@@ -41,22 +41,22 @@ async def test_every_component_and_form_apologises_when_the_database_is_gone(
             found = await loopback.slash(guild, reader, "review search", query="lighthouse")
             [menu] = found.message.selects()  # type: ignore[union-attr]
             ask = await loopback.slash(guild, admin, "review delete", title="Mine")
-            form = await loopback.slash(guild, admin, "review post", category="film")
+            form = await loopback.slash(guild, admin, "review post")
             preview = await loopback.submit_modal(form, admin, FORM)
-            second_form = await loopback.slash(guild, admin, "review post", category="book")
+            second_form = await loopback.slash(guild, admin, "review post")
             assert second_form.modal is not None
 
             await database.aclose()  # the database goes away under the running bot
             caplog.clear()
             caplog.set_level(logging.ERROR, logger="reviewbot.funnel")
             answers: dict[str, Reply] = {
-                "Next ▶": await loopback.click(shown, reader, label="Next ▶"),
+                "1984 ▶": await loopback.click(shown, reader, label="1984 ▶"),
                 "Page ›": await loopback.click(shown, reader, label="Page ›"),
                 "Results ›": await loopback.click(found, reader, label="Results ›"),
                 "menu": await loopback.select(found, reader, [menu["options"][0]["value"]]),
                 "Delete": await loopback.click(ask, admin, label="Delete"),
                 "Publish": await loopback.click(preview, admin, label="Publish"),
-                "Spoiler": await loopback.click(preview, admin, label="Spoiler: off"),
+                "Link and spoiler": await loopback.click(preview, admin, label="Link and spoiler"),
                 "form": await loopback.submit_modal(second_form, admin, FORM),
             }
             for what, answer in answers.items():

@@ -9,52 +9,55 @@ import pytest
 
 from reviewbot.bot import ReviewBot
 from reviewbot.funnel import APOLOGY
-from reviewbot.limits import EMBED_DESCRIPTION
-from reviewbot.render import truncate
+from reviewbot.render import escape, page_room, truncate
 
 from .bot_fixtures import running_bot
+from .cards import (
+    body,
+    buttons,
+    byline,
+    card,
+    component_count,
+    nav,
+    note,
+    quiet_line,
+    stars,
+    text_length,
+    title,
+)
+from .cards import cover as cover_of
 from .loopback.interactions import Reply
-from .loopback.model import Guild, Message
+from .loopback.model import Guild, Member, Message
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
 
 SAMPLE_SIZE = 20
 
 
-def buttons(message: Reply | Message) -> dict[str, dict[str, Any]]:
-    found = message.message.buttons() if isinstance(message, Reply) else message.buttons()  # type: ignore[union-attr]
-    return {b.get("label", ""): b for b in found}
+async def step(
+    loopback: LoopbackDiscord, message: Reply | Message, member: Member, forward: bool
+) -> Reply:
+    """Press ▶ (or ◀), whichever neighbour it names."""
+    return await loopback.click(message, member, custom_id=nav(message, forward)["custom_id"])
 
 
-def footer(reply: Reply | Message) -> str:
-    embed = reply.embed
-    assert embed is not None
-    return embed["footer"]["text"]
-
-
-def field(reply: Reply | Message, name: str) -> str:
-    embed = reply.embed
-    assert embed is not None
-    return next(f["value"] for f in embed["fields"] if f["name"] == name)
-
-
-async def test_show_answers_publicly_with_the_review_and_both_buttons(
+async def test_show_answers_publicly_with_the_review_card_and_both_neighbours(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reply = await loopback.slash(guild, guild.add_member("reader"), "review show", title="Her")
     assert reply.type == 4 and not reply.ephemeral
     assert reply.allowed_mentions == {"parse": []}
-    embed = reply.embed
-    assert embed is not None
-    assert embed["title"] == "Her"
-    assert field(reply, "Rating") == "★★★★☆"
-    assert "Spike Jonze" in str(embed["fields"])
-    assert embed["description"].startswith("Spike Jonze has made a love story")
-    assert footer(reply) == f"reviewbot editors · 7 of {SAMPLE_SIZE}"
-    assert embed["timestamp"].startswith("2014-03-21")
-    nav = buttons(reply)
-    assert set(nav) == {"◀ Previous", "Next ▶"}
-    assert not nav["◀ Previous"].get("disabled") and not nav["Next ▶"].get("disabled")
+    assert reply.content == "" and reply.embeds == []  # a card: all of it is components
+    assert (title(reply), stars(reply)) == ("Her", "★★★★☆")
+    assert byline(reply) == "by Spike Jonze · 🎬 Film"
+    assert card(reply)["accent_color"] == 0xE4572E
+    assert body(reply).startswith("Spike Jonze has made a love story")
+    assert quiet_line(reply) == f"reviewbot editors · 21 March 2014 · 7 of {SAMPLE_SIZE}"
+    previous, following = nav(reply, forward=False), nav(reply, forward=True)
+    assert previous["label"] == "◀ Random Access Memories"
+    assert following["label"] == "Mad Max: Fury Road ▶"
+    assert not previous.get("disabled") and not following.get("disabled")
+    assert previous["custom_id"].startswith("reviewbot:nav:")
 
 
 async def test_an_unknown_title_gets_a_private_hint_with_close_titles(
@@ -74,21 +77,25 @@ async def test_previous_and_next_walk_the_whole_catalogue_and_back(
     reply = await loopback.slash(guild, reader, "review show", title="Close to the Edge")
     message = reply.message
     assert message is not None
-    assert buttons(message)["◀ Previous"].get("disabled") is True
-    titles = [message.embed["title"]]  # type: ignore[index]
+    assert nav(message, forward=False).get("disabled") is True
+    assert nav(message, forward=False)["label"] == "◀ Previous"  # nothing before it to name
+    titles = [title(message)]
+    named = [nav(message, forward=True)["label"]]
     for position in range(2, SAMPLE_SIZE + 1):
-        clicked = await loopback.click(message, reader, label="Next ▶")
+        clicked = await step(loopback, message, reader, forward=True)
         assert clicked.type == 7  # the message is edited in place
-        assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
-        titles.append(message.embed["title"])  # type: ignore[index]
+        assert f"· {position} of {SAMPLE_SIZE}" in quiet_line(message)
+        assert nav(message, forward=False)["label"] == f"◀ {titles[-1]}"
+        titles.append(title(message))
+        named.append(nav(message, forward=True)["label"])
     assert titles[-1] == "Fleabag"
-    assert buttons(message)["Next ▶"].get("disabled") is True
-    assert "Next ▶" in buttons(message)  # disabled, not hidden
+    assert named == [f"{t} ▶" for t in titles[1:]] + ["Next ▶"]  # each ▶ named what came next
+    assert nav(message, forward=True).get("disabled") is True  # disabled, not hidden
     for position in range(SAMPLE_SIZE - 1, 0, -1):
-        await loopback.click(message, reader, label="◀ Previous")
-        assert f"· {position} of {SAMPLE_SIZE}" in footer(message)
-    assert message.embed["title"] == "Close to the Edge"  # type: ignore[index]
-    assert titles == [review.title async for review in bot.app.store.reviews.all()]
+        await step(loopback, message, reader, forward=False)
+        assert f"· {position} of {SAMPLE_SIZE}" in quiet_line(message)
+    assert title(message) == "Close to the Edge"
+    assert titles == [escape(review.title) async for review in bot.app.store.reviews.all()]
 
 
 async def test_previous_and_next_walk_a_server_whose_reviews_interleave_the_catalogue(
@@ -114,9 +121,9 @@ async def test_previous_and_next_walk_a_server_whose_reviews_interleave_the_cata
     for n, at in enumerate(moments):
         first, second = (guild, beta) if n % 2 else (beta, guild)
         for server in (first, second):
-            title = f"{server.name} own {n}"
+            name = f"{server.name} own {n}"
             await bot.app.store.reviews.add(
-                make_review(title, guild_id=server.id, published_at=at, author_name="member")
+                make_review(name, guild_id=server.id, published_at=at, author_name="member")
             )
     own = [review async for review in bot.app.store.reviews.all(guild.id)]
     visible = sorted(catalogue + own, key=lambda review: (review.published_at, review.id))
@@ -128,18 +135,19 @@ async def test_previous_and_next_walk_a_server_whose_reviews_interleave_the_cata
     reply = await loopback.slash(guild, reader, "review show", title=f"review:{visible[0].id}")
     message = reply.message
     assert message is not None
-    assert buttons(message)["◀ Previous"].get("disabled") is True
-    walked = [message.embed["title"]]  # type: ignore[index]
-    while not buttons(message)["Next ▶"].get("disabled"):
-        await loopback.click(message, reader, label="Next ▶")
-        walked.append(message.embed["title"])  # type: ignore[index]
-        assert f"· {len(walked)} of {len(visible)}" in footer(message)
+    assert nav(message, forward=False).get("disabled") is True
+    walked = [title(message)]
+    while not nav(message, forward=True).get("disabled"):
+        await step(loopback, message, reader, forward=True)
+        walked.append(title(message))
+        assert f"· {len(walked)} of {len(visible)}" in quiet_line(message)
     assert walked == expected
-    back = [message.embed["title"]]  # type: ignore[index]
-    while not buttons(message)["◀ Previous"].get("disabled"):
-        await loopback.click(message, reader, label="◀ Previous")
-        back.append(message.embed["title"])  # type: ignore[index]
+    back = [title(message)]
+    while not nav(message, forward=False).get("disabled"):
+        await step(loopback, message, reader, forward=False)
+        back.append(title(message))
     assert back == expected[::-1]
+    assert "Beta" not in str(message.components)  # not even a neighbour's name
 
 
 async def test_buttons_keep_working_after_a_restart(
@@ -149,9 +157,9 @@ async def test_buttons_keep_working_after_a_restart(
     async with running_bot(loopback, sample_db):
         reply = await loopback.slash(guild, reader, "review show", title="Her")
     async with running_bot(loopback, sample_db):
-        await loopback.click(reply, reader, label="Next ▶")
-    assert reply.message is not None and reply.message.embed is not None
-    assert reply.message.embed["title"] == "Mad Max: Fury Road"
+        await step(loopback, reply, reader, forward=True)
+    assert reply.message is not None
+    assert title(reply.message) == "Mad Max: Fury Road"
 
 
 async def test_a_long_review_pages_in_place_within_discords_limits(
@@ -163,21 +171,20 @@ async def test_a_long_review_pages_in_place_within_discords_limits(
     assert message is not None and not reply.ephemeral, reply.content
     seen = []
     while True:
-        embed = message.embed
-        assert embed is not None
-        seen.append(embed["description"])
+        seen.append(body(message))
+        assert text_length(message) <= 4000
         if buttons(message)["Page ›"].get("disabled"):
             break
         # The stand-in refuses an edit beyond a limit; the reader would get the apology.
         turned = await loopback.click(message, reader, label="Page ›")
         assert turned.type == 7, turned.content
     assert len(seen) >= 3
-    assert footer(message).endswith(f"page {len(seen)} of {len(seen)}")
-    assert {"◀ Previous", "Next ▶", "‹ Page", "Page ›"} <= set(buttons(message))
+    assert quiet_line(message).endswith(f"page {len(seen)} of {len(seen)}")
+    assert {"‹ Page", "Page ›", "◀ Mad Max: Fury Road", "1984 ▶"} <= set(buttons(message))
     whole = (await bot.app.store.reviews.resolve_title("The Wire", None)).review.body
     assert "".join(seen).replace("\n", "") == whole.replace("\n", "")
     await loopback.click(message, reader, label="‹ Page")
-    assert message.embed["description"] == seen[-2]  # type: ignore[index]
+    assert body(message) == seen[-2]
     assert buttons(message)[f"{len(seen) - 1}/{len(seen)}"].get("disabled")
     # Every component carries its state in its custom id: discord.py keeps no view per message.
     assert bot.persistent_views == []
@@ -187,24 +194,50 @@ async def test_worst_case_reviews_never_exceed_a_limit(
     loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
 ) -> None:
     reader = guild.add_member("reader")
+    longest = max(
+        [review async for review in bot.app.store.reviews.all()], key=lambda r: len(r.body)
+    )
+    cover = "https://example.com/" + "c" * 1900
+    link = "https://example.com/" + "u" * 480  # a link button holds 512
     nasty = [
-        make_review("T" * 200, creator="C" * 200, author_name="A" * 100, body="x" * 20_000),
-        make_review("Emoji 🎬" * 25, body=("👩‍👩‍👧‍👦🇫🇷 " * 900) + "e\u0301" * 4000),
-        make_review("RTL", body="\n\n".join(["שלום עולם " * 409] * 4), spoiler=True),
-        make_review("Bars", body="||" + "hidden " * 2000 + "||"),
+        make_review(
+            "*_" * 100,
+            creator="C*" * 100,
+            author_name="@everyone" * 11,
+            body="x" * 20_000,
+            url=link,
+            image_url=cover,
+            day=400,
+        ),
+        make_review("Emoji 🎬" * 25, body=("👩‍👩‍👧‍👦🇫🇷 " * 900) + "e\u0301" * 4000, day=401),
+        make_review("e\u0301" * 100, body="Intro. " + "w" * 5000 + " and after.", day=402),
+        make_review("RTL", body="\n\n".join(["שלום עולם " * 409] * 4), spoiler=True, day=403),
+        make_review("Bars", body="||" + "hidden " * 2000 + "||", day=404),
+        make_review("T" * 200, creator="🎬" * 200, body=longest.body, day=405),
     ]
-    for review in nasty:
-        stored = await bot.app.store.reviews.add(review)
-        reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
+    stored = [await bot.app.store.reviews.add(review) for review in nasty]
+    for review in stored:
+        reply = await loopback.slash(guild, reader, "review show", title=f"review:{review.id}")
         message = reply.message
         # The stand-in refuses a message beyond a limit, and the reader gets the apology.
         assert message is not None and not reply.ephemeral, reply.content
         pages = 1
-        while not buttons(message).get("Page ›", {"disabled": True}).get("disabled"):
+        while True:
+            assert text_length(message) <= 4000 and component_count(message) <= 40
+            assert all(len(label) <= 80 for label in buttons(message))
+            if buttons(message).get("Page ›", {"disabled": True}).get("disabled"):
+                break
             turned = await loopback.click(message, reader, label="Page ›")
             assert turned.type == 7, turned.content
             pages += 1
-        assert pages > 1 and footer(message).endswith(f"page {pages} of {pages}")
+        assert pages > 1 and quiet_line(message).endswith(f"page {pages} of {pages}")
+    # The neighbours' 200-character titles, shortened to fit a button, never inside a letter.
+    for after_long in stored[1:4]:
+        reply = await loopback.slash(guild, reader, "review show", title=f"review:{after_long.id}")
+        label = nav(reply, forward=False)["label"]
+        assert 70 < len(label) <= 80 and label.endswith("…") and label[-2] != "e"
+    first = await loopback.slash(guild, reader, "review show", title=f"review:{stored[0].id}")
+    assert cover_of(first) == cover and buttons(first)["Original post"]["url"] == link
 
 
 async def test_a_whole_review_spoiler_is_behind_bars(
@@ -213,8 +246,7 @@ async def test_a_whole_review_spoiler_is_behind_bars(
     reply = await loopback.slash(
         guild, guild.add_member("reader"), "review show", title="The Sixth Sense"
     )
-    description = reply.embed["description"]  # type: ignore[index]
-    assert description.startswith("||") and description.endswith("||")
+    assert body(reply).startswith("||") and body(reply).endswith("||")
 
 
 async def test_inline_spoilers_are_kept(
@@ -223,19 +255,20 @@ async def test_inline_spoilers_are_kept(
     reply = await loopback.slash(
         guild, guild.add_member("reader"), "review show", title="outer wilds"
     )
-    assert reply.embed["description"].count("||") >= 8  # type: ignore[index]
+    assert body(reply).count("||") >= 8
 
 
 async def test_latest_and_random(loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot) -> None:
     reader = guild.add_member("reader")
     latest = await loopback.slash(guild, reader, "review latest")
-    assert latest.embed["title"] == "Fleabag"  # type: ignore[index]
-    assert buttons(latest)["Next ▶"].get("disabled") is True
+    assert title(latest) == "Fleabag"
+    assert nav(latest, forward=True).get("disabled") is True
+    assert nav(latest, forward=True)["label"] == "Next ▶"
     for _ in range(5):
         game = await loopback.slash(guild, reader, "review random", category="game")
-        assert field(game, "Category").endswith("Game")
+        assert byline(game).endswith("🎮 Game")
     picked = await loopback.slash(guild, reader, "review random")
-    assert not picked.ephemeral and picked.embed is not None
+    assert not picked.ephemeral and picked.message is not None and picked.message.layout
 
 
 async def test_random_in_an_empty_category_says_so_privately(
@@ -266,7 +299,7 @@ async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
     }
     lem = next(c for c in solaris if "Lem" in c["name"])
     shown = await loopback.slash(guild, reader, "review show", title=lem["value"])
-    assert "Stanisław Lem" in str(shown.embed["fields"])  # type: ignore[index]
+    assert byline(shown) == "by Stanisław Lem · 📖 Book"
 
 
 @pytest.mark.parametrize(
@@ -278,8 +311,8 @@ async def test_autocomplete_with_hostile_text_stays_within_limits(
 ) -> None:
     # Titles as long as allowed, that some of the typed texts begin: their names must be cut.
     long_titles = ["x" * 200, "🎬" * 100, "*" * 200]
-    for title in long_titles:
-        await bot.app.store.reviews.add(make_review(title, creator="C" * 200))
+    for long_title in long_titles:
+        await bot.app.store.reviews.add(make_review(long_title, creator="C" * 200))
     choices = await loopback.autocomplete(
         guild, guild.add_member("r"), "review show", "title", typed
     )
@@ -305,8 +338,8 @@ async def test_search_lists_ranked_hits_and_the_menu_opens_one(
         "2. The Godfather Part II",
     ]
     opened = await loopback.select(reply, reader, [menu["options"][1]["value"]])
-    assert opened.type == 4 and opened.embed["title"] == "The Godfather Part II"  # type: ignore[index]
-    assert "Next ▶" in buttons(opened)
+    assert opened.type == 4 and title(opened) == "The Godfather Part II"
+    assert nav(opened, forward=True)["label"].endswith(" ▶")
 
 
 async def test_search_filters_and_hostile_queries(
@@ -333,9 +366,9 @@ async def test_search_menus_of_long_markdown_titles_stay_within_discords_limits(
     # beyond a limit is refused by the stand-in, and the reader would get the apology instead.
     reader = guild.add_member("reader")
     for i in range(12):
-        title = f"Lighthouse {i:02d} " + (MARKDOWN * 40)[: 200 - 14]
+        name = f"Lighthouse {i:02d} " + (MARKDOWN * 40)[: 200 - 14]
         creator = (MARKDOWN[::-1] * 40)[:200]
-        await bot.app.store.reviews.add(make_review(title, creator=creator, day=i))
+        await bot.app.store.reviews.add(make_review(name, creator=creator, day=i))
     reply = await loopback.slash(guild, reader, "review search", query="lighthouse")
     assert reply.type == 4 and not reply.ephemeral, reply.content
     message = reply.message
@@ -355,37 +388,37 @@ async def test_search_menus_of_long_markdown_titles_stay_within_discords_limits(
             assert turned.type == 7, turned.content
     opened = await loopback.select(message, reader, [menu["options"][-1]["value"]])
     assert opened.type == 4 and not opened.ephemeral, opened.content
-    shown = opened.embed["title"]  # type: ignore[index]
-    assert shown.startswith("Lighthouse ") and shown.endswith("…") and len(shown) <= 256
-    kept = shown[: -len("…")]
-    assert (len(kept) - len(kept.rstrip("\\"))) % 2 == 0  # no escape left dangling
+    # The card has room for the whole title, every mark escaped so that it shows as typed.
+    assert title(opened) == escape("Lighthouse 11 " + (MARKDOWN * 40)[: 200 - 14])
 
 
-@pytest.mark.parametrize("before_bar", [4090, 4091])
+@pytest.mark.parametrize("before_end", [6, 5])
 async def test_a_whole_review_spoiler_filling_its_pages_keeps_its_bars_within_the_limit(
-    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, before_bar: int
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, before_end: int
 ) -> None:
     # A bar where a full page ends: the page ends with the bar and a zero-width space (so no
     # bar pair forms with the closing bars) exactly at the limit, or just before the bar.
     reader = guild.add_member("reader")
-    body = "x" * before_bar + "|" + "x" * 6000
-    stored = await bot.app.store.reviews.add(make_review("Full pages", body=body, spoiler=True))
+    room = page_room(make_review("Full pages", body="x", spoiler=True))
+    body_text = "x" * (room - before_end) + "|" + "x" * 6000
+    review = make_review("Full pages", body=body_text, spoiler=True)
+    stored = await bot.app.store.reviews.add(review)
     reply = await loopback.slash(guild, reader, "review show", title=f"review:{stored.id}")
     assert reply.type == 4 and not reply.ephemeral, reply.content
     message = reply.message
     assert message is not None
-    pages = [message.embed["description"]]  # type: ignore[index]
+    pages = [body(message)]
     while not buttons(message)["Page ›"].get("disabled"):
         turned = await loopback.click(message, reader, label="Page ›")
         assert turned.type == 7, turned.content
-        pages.append(message.embed["description"])  # type: ignore[index]
-    assert len(pages) == 3 and len(pages[0]) >= EMBED_DESCRIPTION - 1  # a full first page
+        pages.append(body(message))
+    assert len(pages) == 3 and len(pages[0]) >= room - 1  # a full first page
     for page in pages:
-        assert len(page) <= EMBED_DESCRIPTION
+        assert len(page) <= room
         assert page.startswith("||") and page.endswith("||")
         inside = page[2:-2]  # no bar pair in it, none formed with the closing bars
         assert "||" not in inside and not inside.endswith("|")
-    assert "".join(page[2:-2] for page in pages).replace("\u200b", "") == body
+    assert "".join(page[2:-2] for page in pages).replace("\u200b", "") == body_text
 
 
 async def test_a_search_with_no_hits_suggests_titles_privately(
@@ -419,7 +452,7 @@ async def test_many_results_page_and_survive_a_restart(
         [menu] = message.selects()
         assert len(menu["options"]) == 3
         opened = await loopback.select(message, reader, [menu["options"][0]["value"]])
-        assert opened.embed["title"].startswith("Lighthouse")  # type: ignore[index]
+        assert title(opened).startswith("Lighthouse")
 
 
 async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
@@ -431,11 +464,11 @@ async def test_a_page_button_of_a_deleted_review_offers_the_nearest_privately(
     await bot.app.store.reviews.delete(wire.review.id)  # type: ignore[arg-type]
     answer = await loopback.click(reply, reader, label="Page ›")
     assert answer.ephemeral
-    assert answer.content == "That review has been deleted. This is the nearest one:"
-    assert answer.embed["title"] == "1984"  # type: ignore[index]
+    assert note(answer) == "That review has been deleted. This is the nearest one:"
+    assert title(answer) == "1984"
     # Previous/next from the deleted review still step from where it was.
-    after = await loopback.click(reply, reader, label="Next ▶")
-    assert after.message.embed["title"] == "1984"  # type: ignore[union-attr,index]
+    after = await loopback.click(reply, reader, label="1984 ▶")
+    assert after.message is not None and title(after.message) == "1984"
 
 
 async def test_servers_never_see_each_others_reviews(
@@ -448,11 +481,11 @@ async def test_servers_never_see_each_others_reviews(
         )
         a_reader, b_reader = guild.add_member("a"), beta.add_member("b")
         a_latest = await loopback.slash(guild, a_reader, "review latest")
-        assert a_latest.embed["title"] == "Alpha Secret Diary"  # type: ignore[index]
-        assert footer(a_latest).endswith(f"{SAMPLE_SIZE + 1} of {SAMPLE_SIZE + 1}")
+        assert title(a_latest) == "Alpha Secret Diary"
+        assert quiet_line(a_latest).endswith(f"{SAMPLE_SIZE + 1} of {SAMPLE_SIZE + 1}")
 
         b_latest = await loopback.slash(beta, b_reader, "review latest")
-        assert b_latest.embed["title"] == "Fleabag"  # type: ignore[index]
+        assert title(b_latest) == "Fleabag"
         hidden = await loopback.slash(beta, b_reader, "review show", title="Alpha Secret Diary")
         assert hidden.ephemeral and "No review titled" in (hidden.content or "")
         by_id = await loopback.slash(beta, b_reader, "review show", title=f"review:{secret.id}")
@@ -462,20 +495,25 @@ async def test_servers_never_see_each_others_reviews(
         assert searched.ephemeral
         for _ in range(20):
             picked = await loopback.slash(beta, b_reader, "review random")
-            assert picked.embed["title"] != "Alpha Secret Diary"  # type: ignore[index]
+            assert title(picked) != "Alpha Secret Diary"
 
         # A button copied from Alpha's message, pressed in Beta: Beta's neighbour, not Alpha's.
         a_fleabag = await loopback.slash(guild, a_reader, "review show", title="Fleabag")
-        next_id = buttons(a_fleabag)["Next ▶"]["custom_id"]
+        assert nav(a_fleabag, forward=True)["label"] == "Alpha Secret Diary ▶"
+        next_id = nav(a_fleabag, forward=True)["custom_id"]
         b_fleabag = await loopback.slash(beta, b_reader, "review show", title="Fleabag")
-        assert buttons(b_fleabag)["Next ▶"]["custom_id"] == next_id
-        assert buttons(b_fleabag)["Next ▶"].get("disabled") is True
+        assert nav(b_fleabag, forward=True)["custom_id"] == next_id
+        assert nav(b_fleabag, forward=True).get("disabled") is True
+        assert "Alpha Secret Diary" not in str(b_fleabag.components)  # not even named
         page_id = f"reviewbot:page:{secret.id}:0:0"
-        b_fleabag.message.components[0]["components"].append(  # type: ignore[union-attr]
-            {"type": 2, "style": 1, "label": "forged", "custom_id": page_id}
-        )
+        forged_row = {
+            "type": 1,
+            "components": [{"type": 2, "style": 1, "label": "forged", "custom_id": page_id}],
+        }
+        assert b_fleabag.message is not None
+        card(b_fleabag.message)["components"].append(forged_row)
         forged = await loopback.click(b_fleabag, b_reader, label="forged")
-        assert "Alpha Secret Diary" not in str(forged.embeds) + str(forged.content)
+        assert "Alpha Secret Diary" not in str(forged.components) + str(forged.content)
 
 
 async def test_a_saved_search_from_one_server_shows_nothing_in_another(
@@ -507,7 +545,7 @@ async def test_a_saved_search_from_one_server_shows_nothing_in_another(
     assert message.snapshot()["embeds"] == before["embeds"]  # Beta's results left as they were
     opened = await loopback.select(message, b_reader, [secret_hit["value"]], placeholder="forged")
     assert opened.ephemeral  # the nearest review Beta sees, offered privately
-    assert "Lighthouse Secret" not in str(opened.embeds) + str(opened.content)
+    assert "Lighthouse Secret" not in str(opened.components) + str(opened.content)
 
 
 async def test_review_text_that_mentions_people_pings_no_one(
@@ -515,13 +553,15 @@ async def test_review_text_that_mentions_people_pings_no_one(
 ) -> None:
     member = guild.add_member("reader")
     role = guild.add_role("Fans", mentionable=True)
-    body = f"@everyone @here <@{member.id}> <@!{member.id}> <@&{role.id}> go and see it."
+    text = f"@everyone @here <@{member.id}> <@!{member.id}> <@&{role.id}> go and see it."
     stored = await bot.app.store.reviews.add(
-        make_review(f"Ping <@&{role.id}> @everyone", body=body)
+        make_review(f"Ping <@&{role.id}> @everyone", body=text)
     )
     reply = await loopback.slash(guild, member, "review show", title=f"review:{stored.id}")
     assert reply.allowed_mentions == {"parse": []}
-    assert "go and see it" in reply.embed["description"]  # type: ignore[index]
+    assert body(reply).endswith("go and see it.")
+    assert f"<@{member.id}>" in body(reply)  # shown as written, pinging no one
+    assert "@everyone" not in title(reply) + body(reply)  # not even looking like a ping
     missing = await loopback.slash(guild, member, "review show", title="@everyone <@&1>")
     assert missing.ephemeral and missing.allowed_mentions == {"parse": []}
 

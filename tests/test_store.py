@@ -148,6 +148,28 @@ async def test_a_server_sees_the_catalogue_and_its_own_reviews_only(store: Revie
         assert picked is not None and picked.review.id in {catalogue.id, mine.id}
 
 
+async def test_the_neighbours_titles_come_with_the_review_as_the_server_sees_them(
+    store: ReviewStore,
+) -> None:
+    first = await store.reviews.add(make_review("First", day=1))
+    await store.reviews.add(make_review("Beta's own", day=2, guild_id=2))
+    middle = await store.reviews.add(make_review("Middle", day=3))
+    own = await store.reviews.add(make_review("Alpha's own", day=4, guild_id=1))
+    last = await store.reviews.add(make_review("Last", day=5))
+
+    seen = {}
+    for guild in (None, 1, 2):
+        shown = await store.reviews.context(middle.id, guild)  # type: ignore[arg-type]
+        assert shown is not None
+        seen[guild] = (shown.previous_id, shown.previous_title, shown.next_id, shown.next_title)
+    assert seen[None] == (first.id, "First", last.id, "Last")
+    assert seen[1] == (first.id, "First", own.id, "Alpha's own")
+    assert seen[2][2:] == (last.id, "Last") and seen[2][1] == "Beta's own"
+    ends = await store.reviews.latest(None)
+    assert ends is not None and (ends.next_id, ends.next_title) == (None, None)
+    assert (ends.previous_id, ends.previous_title) == (middle.id, "Middle")
+
+
 async def test_position_and_total_match_a_plain_count(store: ReviewStore) -> None:
     ids = []
     for i in range(60):

@@ -84,11 +84,9 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
         await interaction.response.send_message(**reply.send_kwargs())
 
     @app_commands.command(description="Write a review and publish it in this server")
-    @app_commands.describe(category="What kind of work you are reviewing")
-    @app_commands.choices(category=CATEGORY_CHOICES)
     @app_commands.guild_only()
-    async def post(self, interaction: Interaction, category: app_commands.Choice[str]) -> None:
-        await form.open_new_form(interaction, Category(category.value))
+    async def post(self, interaction: Interaction) -> None:
+        await form.open_new_form(interaction)
 
     @app_commands.command(description="Change one of your reviews (and its post)")
     @app_commands.describe(title="The review to change (start typing to pick)")

@@ -151,8 +151,7 @@ class OutboxWorker:
             return
         channel = await self._review_channel(item.guild_id)
         reply = review_reply(shown, in_channel=True)
-        assert reply.embed is not None  # a review always has its embed
-        message = await channel.send(embed=reply.embed, view=reply.view, nonce=item.id)
+        message = await channel.send(**reply.send_kwargs(), nonce=item.id)
         await self.store.posts.delivered(item, channel.id, message.id)
         log.info(
             "Posted review %d in channel %d (message %d)", item.review_id, channel.id, message.id
@@ -171,9 +170,8 @@ class OutboxWorker:
         reply = review_reply(shown, in_channel=True)
         message = self.client.get_partial_messageable(item.channel_id, guild_id=item.guild_id)
         try:
-            await message.get_partial_message(item.message_id).edit(
-                embed=reply.embed, view=reply.view
-            )
+            # A post made before the card (an embed) becomes the card.
+            await message.get_partial_message(item.message_id).edit(**reply.edit_kwargs())
         except discord.NotFound:
             # The post (or its channel) was deleted by someone: publish the review afresh.
             await self.store.posts.repost(item)

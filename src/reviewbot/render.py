@@ -1,10 +1,11 @@
-"""Turn reviews and search results into Discord embeds that always fit Discord's limits."""
+"""Reviews as cards and search results as embeds, always within Discord's limits."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import discord
@@ -12,8 +13,9 @@ from discord import ui
 
 from . import limits
 from .labels import with_creator
+from .limits import LAYOUT_TEXT, LINK_URL, MEDIA_DESCRIPTION
 from .pages import ZWSP, boundary_before, split_pages
-from .review import AUTHOR_MAX, Category, Rating, Review, ReviewContext
+from .review import AUTHOR_MAX, CREATOR_MAX, TITLE_MAX, Category, Rating, Review, ReviewContext
 
 ELLIPSIS = "…"
 SEARCH_PAGE_SIZE = 10  # hits listed on one page of search results
@@ -44,23 +46,41 @@ CREATOR_LABELS: dict[Category, str] = {
     Category.OTHER: "Creator",
 }
 
-# Room kept for the parts of a review embed that change without the review changing, so
-# that a review's pages stay the same whatever its position, total or posted link.
-_POSITION_ROOM = 80  # " · 1,234,567 of 1,234,568 · page 12 of 12", with spare
-_LINK_ROOM = 256  # a message link is about 90 characters
-_LINK_NAME = "Posted"
-_CREATOR_ROOM = 300  # 200 characters, with room for Markdown escapes
+NOTE_ROOM = 100  # a line above a card: "That was the last review.", a preview's heading
+_TITLE_ROOM = 2 * TITLE_MAX  # escaping at most doubles a text
+_CREATOR_ROOM = 2 * CREATOR_MAX
+_AUTHOR_ROOM = 2 * AUTHOR_MAX
+_QUIET_ROOM = 120  # "-# ", the date, "1,234,567 of 1,234,568 · page 12 of 12", with spare
 _MASS_MENTION = re.compile(r"@(everyone|here)")
+_MARKDOWN_MARKS = frozenset("\\*`_~|>[#-")  # what discord.utils.escape_markdown may escape
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def quiet_mentions(text: str) -> str:
     """`@everyone` and `@here` with a zero-width space after the `@`: nothing looks like a ping."""
-    return _MASS_MENTION.sub(f"@{ZWSP}\\1", text)
+    return _MASS_MENTION.sub(f"@{ZWSP}\\1", text) if "@" in text else text
 
 
 def escape(text: str) -> str:
     """User text made safe for a Markdown place: formatting escaped, no mass ping look-alikes."""
-    return quiet_mentions(discord.utils.escape_markdown(text))
+    # Most titles and names hold no character that Markdown could read: leave them as they are
+    # without running escape_markdown's expressions (a card escapes three texts).
+    if not _MARKDOWN_MARKS.isdisjoint(text):
+        text = discord.utils.escape_markdown(text)
+    return quiet_mentions(text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -83,58 +103,107 @@ def _shown(text: str, limit: int) -> str:
     return shown
 
 
-def _plain(text: str, limit: int) -> str:
-    """User text for a place Discord shows as plain text (footer, author): only bounded."""
-    return truncate(quiet_mentions(text), limit)
-
-
 def category_label(category: Category) -> str:
     return CATEGORY_LABELS[category]
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What to send: the keyword arguments of `send_message` / `edit_message`."""
+    """What to send: a layout (a card, a notice) or a message with an embed (search results)."""
 
-    embed: discord.Embed | None
-    view: ui.View
+    view: ui.View | ui.LayoutView
+    embed: discord.Embed | None = None
     content: str | None = None
 
+    def __post_init__(self) -> None:
+        # Every component of a reply is a dynamic item, found by its custom id: discord.py need
+        # not keep the view of each message sent (a stopped view is not kept).
+        self.view.stop()
+
     def send_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `send_message`."""
+        if isinstance(self.view, ui.LayoutView):
+            return {"view": self.view}
         return {"content": self.content, "embed": self.embed, "view": self.view}
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `edit_message`, whatever the message shows now.
+
+        A layout replaces content and embeds: Discord lets an edit turn an embed message into a
+        layout one only when that edit empties both.
+        """
+        if isinstance(self.view, ui.LayoutView):
+            return {"content": None, "embed": None, "view": self.view}
+        return self.send_kwargs()
+
+
+def layout(*items: ui.Item[Any], note: str | None = None) -> ui.LayoutView:
+    """A layout message of `items`, under a short `note` when there is one."""
+    view = ui.LayoutView(timeout=None)
+    if note:
+        view.add_item(ui.TextDisplay(truncate(quiet_mentions(note), NOTE_ROOM)))
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def notice(text: str, *items: ui.Item[Any]) -> Reply:
+    """A short message as a layout, so that it may replace a card (whose layout stays)."""
+    view = ui.LayoutView(timeout=None)
+    view.add_item(ui.TextDisplay(truncate(text, LAYOUT_TEXT)))
+    for item in items:
+        view.add_item(item)
+    return Reply(view)
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedReview:
-    """One page of a review as an embed, with where that page is among the review's pages."""
+    """One page of a review as a card, with where that page is among the review's pages.
 
-    embed: discord.Embed
+    `card` holds the review's text; the caller adds its buttons (rows) to it.
+    """
+
+    card: ui.Container[Any]
     page: int
     page_count: int
 
 
-def _title(review: Review) -> str:
-    return _shown(review.title, limits.EMBED_TITLE)
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """The parts of a card that depend on the review alone."""
+
+    heading: str
+    byline: str
+    author: str
+
+    @property
+    def body_room(self) -> int:
+        """Characters left for a page of the body once everything else has its room."""
+        taken = NOTE_ROOM + len(self.heading) + len(self.byline) + len(self.author) + _QUIET_ROOM
+        return LAYOUT_TEXT - taken
 
 
-def _author(review: Review) -> str:
-    return _plain(review.author_name, AUTHOR_MAX)
+def _texts(review: Review) -> _Texts:
+    heading = f"## {_shown(review.title, _TITLE_ROOM)} {review.rating}"
+    kind = category_label(review.category)
+    byline = f"by {_shown(review.creator, _CREATOR_ROOM)} · {kind}" if review.creator else kind
+    return _Texts(heading, byline, _shown(review.author_name, _AUTHOR_ROOM))
 
 
-def _fields(review: Review) -> list[tuple[str, str]]:
-    fields = []
-    if review.creator:
-        fields.append((CREATOR_LABELS[review.category], _shown(review.creator, _CREATOR_ROOM)))
-    fields.append(("Rating", str(review.rating)))
-    fields.append(("Category", category_label(review.category)))
-    return fields
+def link_row(review: Review, post_url: str | None = None) -> ui.ActionRow[Any] | None:
+    """Link buttons under a card: the original post (the review's link) and, with `post_url`,
+    where the review was posted in Discord. A link longer than a button holds gets none."""
+    links: list[ui.Item[Any]] = []
+    if review.url and len(review.url) <= LINK_URL:
+        links.append(ui.Button(label="Original post", url=review.url))
+    if post_url and len(post_url) <= LINK_URL:
+        links.append(ui.Button(label="Open post", url=post_url))
+    return ui.ActionRow(*links) if links else None
 
 
-def _description_room(title: str, author: str, fields: list[tuple[str, str]]) -> int:
-    """Characters left for the body once everything else in the embed has its room."""
-    taken = len(title) + len(author) + _POSITION_ROOM + _LINK_ROOM
-    taken += sum(len(name) + len(value) for name, value in fields)
-    return min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - taken)
+def page_room(review: Review) -> int:
+    """How many characters of the body one page of the review's card holds."""
+    return _texts(review).body_room
 
 
 def _pages(review: Review, room: int) -> list[str]:
@@ -142,47 +211,49 @@ def _pages(review: Review, room: int) -> list[str]:
     return split_pages(quiet_mentions(review.body), room, spoiler=review.spoiler)
 
 
-def _footer(author: str, ctx: ReviewContext, page: int, page_count: int) -> str:
-    parts = [author] if author else []
-    parts.append(f"{ctx.position:,} of {ctx.total:,}")
-    if page_count > 1:
-        parts.append(f"page {page + 1} of {page_count}")
-    return truncate(" · ".join(parts), len(author) + _POSITION_ROOM)
+def date_label(moment: datetime) -> str:
+    """The day a review was published, as "21 March 2014": in UTC, the same for every reader."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
-def _post_link(post_url: str | None) -> str | None:
-    if not post_url:
-        return None
-    if any(ch.isspace() or ch in "()<>" for ch in post_url):
-        return None
-    link = f"[Open the posted review]({post_url})"
-    return link if len(_LINK_NAME) + len(link) <= _LINK_ROOM else None
+def _quiet_line(texts: _Texts, review: Review, ctx: ReviewContext, page: int, count: int) -> str:
+    parts = [texts.author] if texts.author else []
+    parts += [date_label(review.published_at), f"{ctx.position:,} of {ctx.total:,}"]
+    if count > 1:
+        parts.append(f"page {page + 1} of {count}")
+    return truncate("-# " + " · ".join(parts), len(texts.author) + _QUIET_ROOM)
 
 
 def render_review(ctx: ReviewContext, page: int = 0) -> RenderedReview:
-    """The review's embed at `page` (0-based, clamped to the pages there are).
+    """The review's card at `page` (0-based, clamped to the pages there are).
 
-    Every text in it is bounded so the embed fits each of Discord's limits, 6,000 in all.
+    A container in the category's colour: the title and stars as a heading, the creator and
+    category beneath (beside the cover, when there is one), the page of the body, and a quiet
+    line with the author, the date and the review's place. Its text, with a note above it,
+    stays within what Discord allows for a whole message.
     """
     review = ctx.review
-    title, author, fields = _title(review), _author(review), _fields(review)
-    pages = _pages(review, _description_room(title, author, fields))
+    texts = _texts(review)
+    pages = _pages(review, texts.body_room)
     page = min(max(page, 0), len(pages) - 1)
-    embed = discord.Embed(
-        title=title,
-        url=review.url,
-        description=pages[page],
-        colour=CATEGORY_COLOURS[review.category],
-        timestamp=review.published_at,
-    )
-    for name, value in fields:
-        embed.add_field(name=name, value=value, inline=True)
-    if link := _post_link(ctx.post_url):
-        embed.add_field(name=_LINK_NAME, value=link, inline=False)
+    heading: ui.Item[Any]
     if review.image_url:
-        embed.set_thumbnail(url=review.image_url)
-    embed.set_footer(text=_footer(author, ctx, page, len(pages)))
-    return RenderedReview(embed=embed, page=page, page_count=len(pages))
+        cover = ui.Thumbnail[Any](
+            review.image_url, description=truncate(review.title, MEDIA_DESCRIPTION)
+        )
+        heading = ui.Section(texts.heading, texts.byline, accessory=cover)
+        parts: list[ui.Item[Any]] = [heading]
+    else:
+        parts = [ui.TextDisplay(texts.heading), ui.TextDisplay(texts.byline)]
+    card: ui.Container[Any] = ui.Container(
+        *parts,
+        ui.Separator(),
+        ui.TextDisplay(pages[page]),
+        ui.TextDisplay(_quiet_line(texts, review, ctx, page, len(pages))),
+        accent_colour=CATEGORY_COLOURS[review.category],
+    )
+    return RenderedReview(card=card, page=page, page_count=len(pages))
 
 
 class Listed(Protocol):

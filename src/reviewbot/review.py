@@ -339,6 +339,8 @@ class ReviewContext:
     position: int  # 1-based, in (published_at, id) order among the reviews this server sees
     total: int
     post_url: str | None = None  # where the review was published in Discord, if it was
+    previous_title: str | None = None  # the neighbours' titles, for buttons that name them
+    next_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

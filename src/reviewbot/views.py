@@ -1,4 +1,4 @@
-"""Reviews and search results as Discord messages, and what their buttons and menus do.
+"""Reviews as cards and search results as messages, and what their buttons and menus do.
 
 Every component carries its state in its custom id, so a message shown a month ago works after
 any number of restarts. Custom ids (at most 100 characters):
@@ -6,11 +6,16 @@ any number of restarts. Custom ids (at most 100 characters):
     reviewbot:nav:<review id>:<published_at>:<p|n>     ◀ Previous / Next ▶ from that place
                                                        (P|N: answer privately, under a post)
     reviewbot:page:<review id>:<published_at>:<page>   a page of a long review
+    reviewbot:pageof:<review id>                       the disabled "2/3" between page buttons
     reviewbot:hits:<search id>:<page>                  a page of search results
     reviewbot:open:<search id>:<page>                  the menu that opens a search hit
 
 `<published_at>` is microseconds since 1970 in base 36: with the id it is the review's place in
 publication order, so previous/next work even after that review is deleted.
+
+A review is shown as a card (a components v2 layout). Messages shown before the card, with an
+embed, keep their buttons: a click turns the message into the card in place, which Discord
+allows an edit to do when it empties the message's content and embeds.
 """
 
 from __future__ import annotations
@@ -27,8 +32,16 @@ from .app import Interaction
 from .errors import UserError, did_you_mean
 from .funnel import funnelled
 from .labels import with_creator
-from .limits import SELECT_OPTION_TEXT
-from .render import SEARCH_PAGE_SIZE, Reply, render_review, render_search_results, truncate
+from .limits import BUTTON_LABEL, SELECT_OPTION_TEXT
+from .render import (
+    SEARCH_PAGE_SIZE,
+    Reply,
+    layout,
+    link_row,
+    render_review,
+    render_search_results,
+    truncate,
+)
 from .review import ReviewContext, ReviewSummary
 from .store import SavedSearch
 
@@ -60,23 +73,57 @@ def decode_time(text: str) -> datetime:
 def review_reply(
     shown: ReviewContext, page: int = 0, note: str | None = None, *, in_channel: bool = False
 ) -> Reply:
-    """A review with its buttons; `in_channel` for the published post itself (no link to it)."""
+    """A review's card with its buttons; `in_channel` for the published post itself.
+
+    Under the text: ◀ and ▶ naming the neighbours, page buttons for a long review, and links
+    to the original post and to where the review was posted in Discord.
+    """
     rendered = render_review(shown, page)
     review = shown.review
     review_id = review.stored_id
     at = encode_time(review.published_at)
-    view = ui.View(timeout=None)
+    card = rendered.card
     # A published post keeps showing its review: its buttons open the neighbours privately.
-    for forward, end in ((False, shown.previous_id), (True, shown.next_id)):
-        view.add_item(NavButton(review_id, at, forward, disabled=end is None, private=in_channel))
-    if shown.post_url and not in_channel:
-        view.add_item(ui.Button(label="Open post", url=shown.post_url))
+    card.add_item(
+        ui.ActionRow(
+            NavButton(
+                review_id,
+                at,
+                forward=False,
+                title=shown.previous_title,
+                disabled=shown.previous_id is None,
+                private=in_channel,
+            ),
+            NavButton(
+                review_id,
+                at,
+                forward=True,
+                title=shown.next_title,
+                disabled=shown.next_id is None,
+                private=in_channel,
+            ),
+        )
+    )
     if rendered.page_count > 1:
-        last = rendered.page_count - 1
-        view.add_item(PageButton(review_id, at, rendered.page - 1, rendered.page == 0, "‹ Page"))
-        view.add_item(PageCount(review_id, rendered.page, rendered.page_count))
-        view.add_item(PageButton(review_id, at, rendered.page + 1, rendered.page == last, "Page ›"))
-    return Reply(rendered.embed, view, note)
+        current, last = rendered.page, rendered.page_count - 1
+        card.add_item(
+            ui.ActionRow(
+                PageButton(review_id, at, current - 1, current == 0, "‹ Page"),
+                PageCount(review_id, current, rendered.page_count),
+                PageButton(review_id, at, current + 1, current == last, "Page ›"),
+            )
+        )
+    if links := link_row(review, None if in_channel else shown.post_url):
+        card.add_item(links)
+    return Reply(layout(card, note=note))
+
+
+def neighbour_label(title: str | None, forward: bool) -> str:
+    """The label naming a neighbour ("◀ Coming Up For Air"), shortened to fit; plain at the ends."""
+    if title is None:
+        return "Next ▶" if forward else "◀ Previous"
+    room = BUTTON_LABEL - 2
+    return f"{truncate(title, room)} ▶" if forward else f"◀ {truncate(title, room)}"
 
 
 async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) -> Reply:
@@ -100,7 +147,7 @@ async def search_reply(interaction: Interaction, saved: SavedSearch, page: int) 
     if page_count > 1:
         view.add_item(HitsPageButton(saved.id, page - 1, page == 0, "‹ Results"))
         view.add_item(HitsPageButton(saved.id, page + 1, page == page_count - 1, "Results ›"))
-    return Reply(embed, view)
+    return Reply(view, embed)
 
 
 class NoResultsError(UserError):
@@ -136,6 +183,7 @@ class NavButton(
         at: str,
         forward: bool,
         *,
+        title: str | None = None,
         disabled: bool = False,
         private: bool = False,
     ) -> None:
@@ -143,11 +191,10 @@ class NavButton(
         way = way.upper() if private else way
         super().__init__(
             ui.Button(
-                label="Next ▶" if forward else "◀ Previous",
+                label=neighbour_label(title, forward),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"reviewbot:nav:{review_id}:{at}:{way}",
                 disabled=disabled,
-                row=0,
             )
         )
         self.review_id, self.at, self.forward, self.private = review_id, at, forward, private
@@ -176,7 +223,7 @@ class NavButton(
         if self.private:
             await interaction.response.send_message(**reply.send_kwargs(), ephemeral=True)
         else:
-            await interaction.response.edit_message(**reply.send_kwargs())
+            await interaction.response.edit_message(**reply.edit_kwargs())
 
 
 class PageButton(
@@ -191,7 +238,6 @@ class PageButton(
                 style=discord.ButtonStyle.primary,
                 custom_id=f"reviewbot:page:{review_id}:{at}:{page}",
                 disabled=disabled,
-                row=1,
             )
         )
         self.review_id, self.at, self.page = review_id, at, page
@@ -208,7 +254,7 @@ class PageButton(
             self.review_id, interaction.guild_id
         )
         if shown is not None:
-            await interaction.response.edit_message(**review_reply(shown, self.page).send_kwargs())
+            await interaction.response.edit_message(**review_reply(shown, self.page).edit_kwargs())
             return
         await offer_nearest(interaction, decode_time(self.at))
 
@@ -227,7 +273,6 @@ class PageCount(ui.DynamicItem[ui.Button[Any]], template=r"reviewbot:pageof:(?P<
                 label=f"{page + 1}/{page_count}",
                 custom_id=f"reviewbot:pageof:{review_id}",
                 disabled=True,
-                row=1,
             )
         )
 
@@ -280,7 +325,7 @@ class HitsPageButton(
         if saved is None:
             raise UserError("These results are not available here. Run `/review search` again.")
         reply = await search_reply(interaction, saved, self.page)
-        await interaction.response.edit_message(**reply.send_kwargs())
+        await interaction.response.edit_message(**reply.edit_kwargs())
 
 
 class HitSelect(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
 from .interactions import ALLOWED_CALLBACKS, COMMAND, InteractionRecord, Modal
-from .limits import FieldError, check_choices, check_message, check_modal
+from .limits import FieldError, check_choices, check_edit, check_message, check_modal
 from .model import JSON, Message
 
 if TYPE_CHECKING:
@@ -104,8 +104,11 @@ class InteractionDesk:
     def _validate(self, record: InteractionRecord, kind: int, data: JSON) -> None:
         what = f"{record.label}: response type {kind}"
         if kind in (4, 7):
-            errors = [_under("data", e) for e in check_message(data, partial=kind == 7)]
-            self._reject(record, errors, what)
+            if kind == 7 and record.source is not None:
+                found = check_edit(record.source.snapshot(), data)
+            else:
+                found = check_message(data)
+            self._reject(record, [_under("data", e) for e in found], what)
             if kind == 4:
                 self.host.check_not_empty(data, what, record)
             self.host.check_pings(data, what, reply=False)
@@ -205,9 +208,7 @@ class InteractionDesk:
         message = self.message_of(record, message_id)
         data = body if isinstance(body, dict) else {}
         what = f"{record.label}: edit of message {message_id}"
-        host.reject(
-            check_message({**data, "flags": data.get("flags") or message.flags}, partial=True), what
-        )
+        host.reject(check_edit(message.snapshot(), data), what)
         host.check_pings(
             {**data, "allowed_mentions": data.get("allowed_mentions", message.allowed_mentions)},
             what,

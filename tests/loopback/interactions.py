@@ -75,9 +75,13 @@ class InteractionRecord:
         }
 
 
+TEXT_INPUT, STRING_SELECT, RADIO_GROUP, CHECKBOX_GROUP, CHECKBOX = 4, 3, 21, 22, 23
+
+
 @dataclass(eq=False)
 class ModalInput:
-    """One field of a modal: a text input (type 4) or a select (type 3) inside a label."""
+    """One field of a modal: a text input, a select, a radio group, a checkbox group or a
+    checkbox (the last four inside a label)."""
 
     custom_id: str
     label: str | None
@@ -89,6 +93,23 @@ class ModalInput:
     value: str | None
     placeholder: str | None
     options: list[JSON]
+    min_values: int | None = None
+    max_values: int | None = None
+    default: bool = False
+    description: str | None = None
+
+    @property
+    def chosen(self) -> Any:
+        """What the Discord client shows filled in before anyone types or picks anything: the
+        text, the default option values (the one value of a radio group), or the checkbox."""
+        if self.type == TEXT_INPUT:
+            return self.value or ""
+        if self.type == CHECKBOX:
+            return self.default
+        defaults = [o.get("value") for o in self.options if o.get("default")]
+        if self.type == RADIO_GROUP:
+            return defaults[0] if defaults else None
+        return defaults
 
 
 @dataclass(eq=False)
@@ -105,10 +126,14 @@ class Modal:
         for component in data.get("components") or []:
             if component.get("type") == 1:
                 for item in component.get("components") or []:
-                    inputs.append(_modal_input(item, item.get("label")))
+                    inputs.append(_modal_input(item, item.get("label"), None))
             elif component.get("type") == 18:
                 inputs.append(
-                    _modal_input(component.get("component") or {}, component.get("label"))
+                    _modal_input(
+                        component.get("component") or {},
+                        component.get("label"),
+                        component.get("description"),
+                    )
                 )
         return cls(data["custom_id"], data["title"], data["components"], inputs, opened_by)
 
@@ -122,30 +147,31 @@ class Modal:
         )
 
     def submission(self, values: Mapping[str, Any]) -> list[JSON]:
-        """The components of a modal submit, as the Discord client fills them in."""
+        """The components of a modal submit, as the Discord client fills them in.
+
+        A text input takes text; a select or a checkbox group a list of option values (or one
+        value); a radio group one value (or None); a checkbox True or False. Inputs not given
+        keep what the client showed filled in.
+        """
         by_id = {self.field(key).custom_id: value for key, value in values.items()}
         for item in self.inputs:
             if item.custom_id not in by_id:
-                by_id[item.custom_id] = (item.value or "") if item.type == 4 else []
+                by_id[item.custom_id] = item.chosen
             _check_input(self.title, item, by_id[item.custom_id])
         counter = iter(range(1, 1000))
 
         def filled(item: JSON) -> JSON:
             value = by_id[item["custom_id"]]
-            if item.get("type") == 4:
-                return {
-                    "type": 4,
-                    "id": next(counter),
-                    "custom_id": item["custom_id"],
-                    "value": value,
-                }
-            values = [value] if isinstance(value, str) else list(value)
-            return {
+            answer: JSON = {
                 "type": item["type"],
                 "id": next(counter),
                 "custom_id": item["custom_id"],
-                "values": values,
             }
+            if item.get("type") in (TEXT_INPUT, RADIO_GROUP, CHECKBOX):
+                answer["value"] = value
+            else:
+                answer["values"] = [value] if isinstance(value, str) else list(value)
+            return answer
 
         result = []
         for component in self.components:
@@ -156,32 +182,59 @@ class Modal:
                 result.append(
                     {"type": 18, "id": next(counter), "component": filled(component["component"])}
                 )
+            else:
+                result.append({"type": component.get("type"), "id": next(counter)})
         return result
 
 
-def _modal_input(item: JSON, label: str | None) -> ModalInput:
+def _modal_input(item: JSON, label: str | None, description: str | None) -> ModalInput:
+    # In a modal every input is required unless it says otherwise (a checkbox never is).
     return ModalInput(
         custom_id=item.get("custom_id", ""),
         label=label,
-        type=item.get("type", 4),
+        type=item.get("type", TEXT_INPUT),
         style=item.get("style"),
-        required=item.get("required", True),
+        required=bool(item.get("required", True)),
         min_length=item.get("min_length"),
         max_length=item.get("max_length"),
         value=item.get("value"),
         placeholder=item.get("placeholder"),
         options=item.get("options") or [],
+        min_values=item.get("min_values"),
+        max_values=item.get("max_values"),
+        default=bool(item.get("default")),
+        description=description,
     )
 
 
 def _check_input(title: str, item: ModalInput, value: Any) -> None:
     name = f"modal {title!r} input {item.label or item.custom_id!r}"
-    if item.type != 4:
+    if item.type == CHECKBOX:
+        if not isinstance(value, bool):
+            raise AssertionError(f"{name}: a checkbox is ticked or not, not {value!r}")
+        return
+    if item.type == RADIO_GROUP:
+        allowed = {o.get("value") for o in item.options}
+        if value is None:
+            if item.required:
+                raise AssertionError(f"{name} is required; the Discord client insists on a choice")
+        elif value not in allowed:
+            raise AssertionError(f"{name}: {value!r} is not among the options {sorted(allowed)}")
+        return
+    if item.type != TEXT_INPUT:
         chosen = [value] if isinstance(value, str) else list(value)
         allowed = {o.get("value") for o in item.options}
         if item.options and not set(chosen) <= allowed:
             offered = sorted(str(v) for v in allowed)
             raise AssertionError(f"{name}: {chosen} not among the options {offered}")
+        least = item.min_values if item.min_values is not None else (1 if item.required else 0)
+        most = item.max_values if item.max_values is not None else 1
+        if item.type == CHECKBOX_GROUP and item.max_values is None:
+            most = len(item.options)
+        if not item.required and not chosen:
+            return
+        if not least <= len(chosen) <= most:
+            raise AssertionError(f"{name}: pick {least}..{most}, not {len(chosen)}")
         return
     if not isinstance(value, str):
         raise AssertionError(f"{name}: the Discord client only sends text, got {value!r}")
@@ -240,6 +293,14 @@ class Reply:
     @property
     def deferred(self) -> bool:
         return self.type in (5, 6)
+
+    def texts(self) -> list[str]:
+        """The text displays as they were when the call returned, in reading order."""
+        return [
+            str(c.get("content") or "")
+            for c in walk_components(self.components)
+            if c.get("type") == 10
+        ]
 
     def buttons(self) -> list[JSON]:
         """The buttons as they were when the call returned (the message may have changed since)."""

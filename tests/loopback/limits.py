@@ -39,11 +39,33 @@ COMMAND_NAME = 32
 COMMAND_DESCRIPTION = 100
 COMMAND_OPTIONS = 25
 COMMAND_SIZE = 4000
-V2_COMPONENTS = 40
-V2_TEXT = 4000
+V2_COMPONENTS = 40  # every component of a components v2 message, nested ones included
+V2_TEXT = 4000  # each text display, and all text displays of one message together
+SECTION_TEXTS = 3
+GALLERY_ITEMS = 10
+MEDIA_DESCRIPTION = 1024
+MEDIA_URL = 2048
+LABEL_DESCRIPTION = 100
+RADIO_OPTIONS = (2, 10)
+CHECKBOX_OPTIONS = (1, 10)
 NONCE = 25
 
 COMPONENTS_V2 = 1 << 15
+
+# Component types (Discord's numbers).
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT = 1, 2, 3, 4
+USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL_SELECT = 5, 6, 7, 8
+SECTION, TEXT_DISPLAY, THUMBNAIL, MEDIA_GALLERY, FILE, SEPARATOR = 9, 10, 11, 12, 13, 14
+CONTAINER, LABEL, FILE_UPLOAD, RADIO_GROUP, CHECKBOX_GROUP, CHECKBOX = 17, 18, 19, 21, 22, 23
+SELECTS = {STRING_SELECT, USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL_SELECT}
+# Where each type may go: a components v2 message's top level, a container, a section's
+# accessory, an action row; a modal's top level and a label.
+MESSAGE_TOP = {ACTION_ROW, SECTION, TEXT_DISPLAY, MEDIA_GALLERY, FILE, SEPARATOR, CONTAINER}
+IN_CONTAINER = {ACTION_ROW, SECTION, TEXT_DISPLAY, MEDIA_GALLERY, FILE, SEPARATOR}
+ACCESSORIES = {BUTTON, THUMBNAIL}
+IN_ROW = {BUTTON} | SELECTS
+MODAL_TOP = {ACTION_ROW, LABEL, TEXT_DISPLAY}
+IN_LABEL = {TEXT_INPUT, FILE_UPLOAD, RADIO_GROUP, CHECKBOX_GROUP, CHECKBOX} | SELECTS
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,32 @@ class _Checker:
         else:
             self.length(path, value, 2048)
 
+    def kind(self, path: str, item: Any, allowed: set[int]) -> int | None:
+        """The component's type if it may go here; otherwise None, and the error."""
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind not in allowed:
+            choices = ", ".join(str(k) for k in sorted(allowed))
+            self.add(
+                f"{path}.type",
+                "UNION_TYPE_CHOICES",
+                f"Value of field type must be one of ({choices}).",
+            )
+            return None
+        return int(kind)
+
+    def flag(self, path: str, value: Any) -> None:
+        if value is not None and not isinstance(value, bool):
+            self.add(path, "BOOLEAN_TYPE_COERCE", f"Value {value!r} is not boolean.")
+
+    def custom_id(self, path: str, value: Any, seen: set[str]) -> None:
+        self.length(path, value, CUSTOM_ID, 1)
+        if value in seen:
+            self.add(
+                path, "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+            )
+        if isinstance(value, str):
+            seen.add(value)
+
 
 # Messages
 
@@ -124,12 +172,13 @@ def check_message(data: JSON, *, partial: bool = False) -> list[FieldError]:
         check.add("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
     components = data.get("components") or []
     if flags & COMPONENTS_V2:
-        if data.get("content") or embeds:
-            check.add(
-                "content",
-                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2",
-            )
+        for key in ("content", "embeds", "sticker_ids", "poll"):
+            if data.get(key):
+                check.add(
+                    key,
+                    "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                    f"The '{key}' field cannot be used with IS_COMPONENTS_V2",
+                )
         _check_layout(check, components)
     else:
         _check_rows(check, "components", components)
@@ -138,6 +187,47 @@ def check_message(data: JSON, *, partial: bool = False) -> list[FieldError]:
         check.length("nonce", nonce, NONCE)
     _check_allowed_mentions(check, data.get("allowed_mentions"))
     return check.errors
+
+
+def check_edit(message: JSON, body: JSON) -> list[FieldError]:
+    """Check an edit (`body`) of a message as it is now (`message`, a snapshot).
+
+    IS_COMPONENTS_V2 can be set by an edit but never removed; the edit that sets it must empty
+    the content and embeds the message had (content null, embeds []).
+    """
+    had = message.get("flags") or 0
+    asked = body.get("flags")
+    flags = had if asked is None else asked
+    errors = []
+    if had & COMPONENTS_V2 and not flags & COMPONENTS_V2:
+        errors.append(
+            FieldError(
+                "flags",
+                "MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG",
+                "The IS_COMPONENTS_V2 flag cannot be removed from a message",
+            )
+        )
+        flags |= COMPONENTS_V2
+    if flags & COMPONENTS_V2 and not had & COMPONENTS_V2:
+        for key in ("content", "embeds"):
+            if message.get(key) and (key not in body or body[key]):
+                errors.append(
+                    FieldError(
+                        key,
+                        "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                        f"Setting IS_COMPONENTS_V2 needs '{key}' emptied in the same edit",
+                    )
+                )
+    return errors + check_message({**body, "flags": flags}, partial=True)
+
+
+def text_displays(components: Iterable[JSON]) -> list[str]:
+    """The text of every text display in a components tree, in reading order."""
+    return [
+        str(c.get("content") or "")
+        for c in walk_components(components)
+        if c.get("type") == TEXT_DISPLAY
+    ]
 
 
 def is_empty_message(data: JSON) -> bool:
@@ -176,19 +266,19 @@ def _check_rows(check: _Checker, path: str, rows: list[JSON]) -> None:
         _check_row(check, f"{path}.{i}", row, seen)
 
 
-def _check_row(check: _Checker, path: str, row: JSON, seen: set[str] | None) -> None:
-    """Check a row's width, and its children unless `seen` is None (they are checked elsewhere)."""
+def _check_row(check: _Checker, path: str, row: JSON, seen: set[str]) -> None:
+    """Check a message's action row: up to five buttons, or one select."""
     children = row.get("components") or []
     check.length(f"{path}.components", children, ROW_WIDTH, 1)
-    selects = [c for c in children if c.get("type") != 2]
+    selects = [c for c in children if c.get("type") != BUTTON]
     if selects and len(children) > 1:
         check.add(
             f"{path}.components",
             "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
             "The specified component exceeds the maximum width",
         )
-    if seen is not None:
-        for j, child in enumerate(children):
+    for j, child in enumerate(children):
+        if check.kind(f"{path}.components.{j}", child, IN_ROW) is not None:
             _check_interactive(check, f"{path}.components.{j}", child, seen)
 
 
@@ -206,20 +296,17 @@ def _check_interactive(check: _Checker, path: str, item: JSON, seen: set[str]) -
     elif kind == 2 and item.get("style") == 6:
         pass
     else:
-        check.length(f"{path}.custom_id", custom_id, CUSTOM_ID, 1)
-        if custom_id in seen:
-            check.add(
-                f"{path}.custom_id",
-                "COMPONENT_CUSTOM_ID_DUPLICATED",
-                "Component custom id cannot be duplicated",
-            )
-        if custom_id is not None:
-            seen.add(custom_id)
+        check.custom_id(f"{path}.custom_id", custom_id, seen)
     if kind == 2:
         check.length(f"{path}.label", item.get("label"), BUTTON_LABEL)
         if not item.get("label") and not item.get("emoji") and item.get("style") != 6:
             check.add(f"{path}.label", "BASE_TYPE_REQUIRED", "A button needs a label or an emoji")
         return
+    _check_select(check, path, item)
+
+
+def _check_select(check: _Checker, path: str, item: JSON) -> None:
+    kind = item.get("type")
     check.length(f"{path}.placeholder", item.get("placeholder"), 150)
     check.number(f"{path}.min_values", item.get("min_values"), 0, SELECT_OPTIONS)
     check.number(f"{path}.max_values", item.get("max_values"), 1, SELECT_OPTIONS)
@@ -240,22 +327,79 @@ def _check_interactive(check: _Checker, path: str, item: JSON, seen: set[str]) -
 
 
 def _check_layout(check: _Checker, components: list[JSON]) -> None:
+    """A components v2 message: where each component may go, its fields, and the totals."""
     everything = list(walk_components(components))
     if len(everything) > V2_COMPONENTS:
         check.add(
             "components", "BASE_TYPE_MAX_LENGTH", f"Must be {V2_COMPONENTS} or fewer in length."
         )
-    text = sum(len(c.get("content") or "") for c in everything if c.get("type") == 10)
+    text = sum(len(content) for content in text_displays(components))
     if text > V2_TEXT:
         check.add(
-            "components", "BASE_TYPE_MAX_LENGTH", "Text displays exceed 4000 characters in total."
+            "components",
+            "MAX_TEXT_DISPLAY_CONTENT_LENGTH_EXCEEDED",
+            f"Text displays exceed {V2_TEXT} characters in total.",
         )
     seen: set[str] = set()
-    for i, component in enumerate(everything):
-        if component.get("type") == 1:
-            _check_row(check, f"components.{i}", component, None)
-        elif component.get("type") in (2, 3, 5, 6, 7, 8):
-            _check_interactive(check, f"components.{i}", component, seen)
+    for i, component in enumerate(components):
+        _check_v2(check, f"components.{i}", component, MESSAGE_TOP, seen)
+
+
+def _check_v2(check: _Checker, path: str, item: JSON, allowed: set[int], seen: set[str]) -> None:
+    kind = check.kind(path, item, allowed)
+    if kind is None:
+        return
+    check.number(f"{path}.id", item.get("id"), 0, 2**31 - 1)
+    if kind == ACTION_ROW:
+        _check_row(check, path, item, seen)
+    elif kind == BUTTON:
+        _check_interactive(check, path, item, seen)
+    elif kind == SECTION:
+        texts = item.get("components") or []
+        check.length(f"{path}.components", texts, SECTION_TEXTS, 1)
+        for j, child in enumerate(texts):
+            _check_v2(check, f"{path}.components.{j}", child, {TEXT_DISPLAY}, seen)
+        accessory = item.get("accessory")
+        if accessory is None:
+            check.add(f"{path}.accessory", "BASE_TYPE_REQUIRED", "This field is required")
+        else:
+            _check_v2(check, f"{path}.accessory", accessory, ACCESSORIES, seen)
+    elif kind == TEXT_DISPLAY:
+        check.length(f"{path}.content", item.get("content"), V2_TEXT, 1)
+    elif kind == THUMBNAIL:
+        _check_media(check, path, item)
+    elif kind == MEDIA_GALLERY:
+        items = item.get("items") or []
+        check.length(f"{path}.items", items, GALLERY_ITEMS, 1)
+        for j, entry in enumerate(items):
+            _check_media(check, f"{path}.items.{j}", entry)
+    elif kind == FILE:
+        url = (item.get("file") or {}).get("url")
+        if not isinstance(url, str) or not url.startswith("attachment://"):
+            check.add(f"{path}.file.url", "URL_TYPE_INVALID_URL", "A file must be an attachment://")
+    elif kind == SEPARATOR:
+        if item.get("spacing") not in (None, 1, 2):
+            check.add(f"{path}.spacing", "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+        check.flag(f"{path}.divider", item.get("divider"))
+    elif kind == CONTAINER:
+        check.number(f"{path}.accent_color", item.get("accent_color"), 0, 0xFFFFFF)
+        check.flag(f"{path}.spoiler", item.get("spoiler"))
+        children = item.get("components") or []
+        check.length(f"{path}.components", children, V2_COMPONENTS, 1)
+        for j, child in enumerate(children):
+            _check_v2(check, f"{path}.components.{j}", child, IN_CONTAINER, seen)
+
+
+def _check_media(check: _Checker, path: str, item: JSON) -> None:
+    media = item.get("media")
+    if not isinstance(media, dict) or not media.get("url"):
+        check.add(f"{path}.media.url", "BASE_TYPE_REQUIRED", "This field is required")
+    else:
+        check.url(f"{path}.media.url", media["url"])
+    description = item.get("description")
+    if description is not None:
+        check.length(f"{path}.description", description, MEDIA_DESCRIPTION, 1)
+    check.flag(f"{path}.spoiler", item.get("spoiler"))
 
 
 def _check_allowed_mentions(check: _Checker, allowed: JSON | None) -> None:
@@ -275,38 +419,110 @@ def _check_allowed_mentions(check: _Checker, allowed: JSON | None) -> None:
 
 
 def check_modal(data: JSON) -> list[FieldError]:
+    """A modal: up to five labels (or legacy rows of one text input, or text displays)."""
     check = _Checker()
     check.length("data.custom_id", data.get("custom_id"), CUSTOM_ID, 1)
     check.length("data.title", data.get("title"), MODAL_TITLE, 1)
     components = data.get("components") or []
     check.length("data.components", components, MODAL_COMPONENTS, 1)
+    seen: set[str] = set()
     for i, component in enumerate(components):
         path = f"data.components.{i}"
-        kind = component.get("type")
-        if kind == 1:
+        kind = check.kind(path, component, MODAL_TOP)
+        if kind == ACTION_ROW:
             inner = component.get("components") or []
             check.length(f"{path}.components", inner, 1, 1)
             for j, item in enumerate(inner):
-                _check_text_input(check, f"{path}.components.{j}", item, label_required=True)
-        elif kind == 18:
+                _check_text_input(check, f"{path}.components.{j}", item, seen, in_label=False)
+        elif kind == LABEL:
             check.length(f"{path}.label", component.get("label"), INPUT_LABEL, 1)
-            check.length(f"{path}.description", component.get("description"), 100)
-            item = component.get("component") or {}
-            if item.get("type") == 4:
-                _check_text_input(check, f"{path}.component", item, label_required=False)
-            else:
-                _check_interactive(check, f"{path}.component", item, set())
-        elif kind == 10:
+            if component.get("description") is not None:
+                check.length(f"{path}.description", component["description"], LABEL_DESCRIPTION, 1)
+            item = component.get("component")
+            if item is None:
+                check.add(f"{path}.component", "BASE_TYPE_REQUIRED", "This field is required")
+            elif (inner_kind := check.kind(f"{path}.component", item, IN_LABEL)) is not None:
+                _check_modal_input(check, f"{path}.component", item, inner_kind, seen)
+        elif kind == TEXT_DISPLAY:
             check.length(f"{path}.content", component.get("content"), V2_TEXT, 1)
     return check.errors
 
 
-def _check_text_input(check: _Checker, path: str, item: JSON, *, label_required: bool) -> None:
-    if item.get("type") != 4:
+def _check_modal_input(check: _Checker, path: str, item: JSON, kind: int, seen: set[str]) -> None:
+    if kind == TEXT_INPUT:
+        _check_text_input(check, path, item, seen, in_label=True)
+        return
+    check.custom_id(f"{path}.custom_id", item.get("custom_id"), seen)
+    check.flag(f"{path}.required", item.get("required"))
+    if kind in SELECTS:
+        if item.get("disabled"):
+            check.add(
+                f"{path}.disabled",
+                "COMPONENT_DISABLED_IN_MODAL",
+                "Selects in modals cannot be disabled",
+            )
+        _check_select(check, path, item)
+    elif kind == RADIO_GROUP:
+        _check_choice_options(check, path, item.get("options") or [], RADIO_OPTIONS)
+        defaults = [o for o in item.get("options") or [] if o.get("default")]
+        if len(defaults) > 1:
+            check.add(
+                f"{path}.options",
+                "RADIO_GROUP_MULTIPLE_DEFAULTS",
+                "Only one option can be the default",
+            )
+    elif kind == CHECKBOX_GROUP:
+        options = item.get("options") or []
+        _check_choice_options(check, path, options, CHECKBOX_OPTIONS)
+        check.number(f"{path}.min_values", item.get("min_values"), 0, CHECKBOX_OPTIONS[1])
+        check.number(f"{path}.max_values", item.get("max_values"), 1, CHECKBOX_OPTIONS[1])
+        if item.get("required", True) is not False and item.get("min_values") == 0:
+            check.add(
+                f"{path}.min_values",
+                "CHECKBOX_GROUP_MIN_VALUES_REQUIRED",
+                "min_values must be at least 1 when the group is required",
+            )
+        maximum = item.get("max_values")
+        if isinstance(maximum, int) and maximum > len(options):
+            check.add(
+                f"{path}.max_values",
+                "CHECKBOX_GROUP_MAX_VALUES_EXCEEDED",
+                "max_values exceeds the number of options",
+            )
+    elif kind == CHECKBOX:
+        check.flag(f"{path}.default", item.get("default"))
+    elif kind == FILE_UPLOAD:
+        check.number(f"{path}.min_values", item.get("min_values"), 0, 10)
+        check.number(f"{path}.max_values", item.get("max_values"), 1, 10)
+
+
+def _check_choice_options(
+    check: _Checker, path: str, options: list[JSON], count: tuple[int, int]
+) -> None:
+    check.length(f"{path}.options", options, count[1], count[0])
+    values: set[Any] = set()
+    for k, option in enumerate(options):
+        check.length(f"{path}.options.{k}.label", option.get("label"), 100, 1)
+        check.length(f"{path}.options.{k}.value", option.get("value"), 100, 1)
+        check.length(f"{path}.options.{k}.description", option.get("description"), 100)
+        check.flag(f"{path}.options.{k}.default", option.get("default"))
+        if option.get("value") in values:
+            check.add(
+                f"{path}.options.{k}.value",
+                "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                "Option values must be unique",
+            )
+        values.add(option.get("value"))
+
+
+def _check_text_input(
+    check: _Checker, path: str, item: JSON, seen: set[str], *, in_label: bool
+) -> None:
+    if item.get("type") != TEXT_INPUT:
         check.add(f"{path}.type", "UNION_TYPE_CHOICES", "Value of field type must be 4.")
         return
-    check.length(f"{path}.custom_id", item.get("custom_id"), CUSTOM_ID, 1)
-    check.length(f"{path}.label", item.get("label"), INPUT_LABEL, 1 if label_required else 0)
+    check.custom_id(f"{path}.custom_id", item.get("custom_id"), seen)
+    check.length(f"{path}.label", item.get("label"), INPUT_LABEL, 0 if in_label else 1)
     check.length(f"{path}.placeholder", item.get("placeholder"), 100)
     check.length(f"{path}.value", item.get("value"), INPUT_LENGTH)
     check.number(f"{path}.min_length", item.get("min_length"), 0, INPUT_LENGTH)

@@ -94,8 +94,13 @@ class MessageStore:
             )
         flags = body.get("flags")
         if flags is not None:
-            changeable = (1 << 2) | Message.COMPONENTS_V2
-            message.flags = (message.flags & ~changeable) | (flags & changeable)
+            # SUPPRESS_EMBEDS comes and goes; IS_COMPONENTS_V2 can be set, never removed.
+            suppress = 1 << 2
+            message.flags = (message.flags & ~suppress) | (
+                flags & (suppress | Message.COMPONENTS_V2)
+            )
+        if message.flags & Message.COMPONENTS_V2:
+            message.content, message.embeds = "", []
         if fill:
             message.flags &= ~Message.LOADING
         else:

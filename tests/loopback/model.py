@@ -399,6 +399,19 @@ class Message:
     def guild(self) -> Guild:
         return self.channel.guild
 
+    @property
+    def layout(self) -> bool:
+        """Whether this is a components v2 message (its text is in text displays)."""
+        return bool(self.flags & self.COMPONENTS_V2)
+
+    def texts(self) -> list[str]:
+        """The text displays of a components v2 message, in reading order."""
+        return [
+            str(c.get("content") or "")
+            for c in walk_components(self.components)
+            if c.get("type") == 10
+        ]
+
     def payload(self) -> JSON:
         data: JSON = {
             "id": str(self.id),

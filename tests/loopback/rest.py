@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .errors import ApiError
 from .faults import route_matches
-from .limits import check_commands, check_message
+from .limits import check_commands, check_edit, check_message
 from .model import JSON, Channel, Guild, Message, Permission, new_snowflake
 
 if TYPE_CHECKING:
@@ -424,9 +424,7 @@ class Rest:
             raise ApiError(403, 50005)
         body = call.body if isinstance(call.body, dict) else {}
         what = f"edit of message {message.id} in #{channel.name}"
-        host.reject(
-            check_message({**body, "flags": body.get("flags") or message.flags}, partial=True), what
-        )
+        host.reject(check_edit(message.snapshot(), body), what)
         host.check_pings(
             {**body, "allowed_mentions": body.get("allowed_mentions", message.allowed_mentions)},
             what,

@@ -18,7 +18,14 @@ from .errors import ApiError, Violation
 from .faults import Fault, RateLimits
 from .gateway import Gateway, Op, Session
 from .interactions import InteractionRecord
-from .limits import FieldError, embed_mentions, invalid_form_body, is_empty_message, pings
+from .limits import (
+    FieldError,
+    embed_mentions,
+    invalid_form_body,
+    is_empty_message,
+    pings,
+    text_displays,
+)
 from .messages import MessageStore
 from .model import (
     BOT_DEFAULT,
@@ -223,7 +230,9 @@ class LoopbackDiscord(MemberActions, MessageStore):
             raise ApiError(400, 50006)
 
     def check_pings(self, body: JSON, what: str, *, reply: bool = False) -> None:
-        found = pings(body.get("content"), body.get("allowed_mentions"), reply=reply)
+        # A components v2 message's text displays ping as its content would.
+        texts = [body.get("content") or "", *text_displays(body.get("components") or [])]
+        found = pings("\n".join(texts), body.get("allowed_mentions"), reply=reply)
         if found:
             allowed = body.get("allowed_mentions")
             self.record(

@@ -8,7 +8,10 @@
 
 Custom ids (state lives in the database, so every step survives a restart):
 
-    reviewbot:form:<draft id>               the review form (answered by `preview.answer_form`)
-    reviewbot:draft:<draft id>:<action>     preview buttons: publish, edit, spoiler, cancel
+    reviewbot:form:<draft id>               the review form and its "Link and spoiler" form
+                                            (answered by `preview.answer_form`)
+    reviewbot:draft:<draft id>:<action>     preview buttons: publish, edit, extras (the link
+                                            and spoiler form), cancel; spoiler (the toggle of
+                                            previews shown before the form had a checkbox)
     reviewbot:delete:<review id>:<yes|no>   confirming a delete
 """

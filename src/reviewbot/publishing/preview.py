@@ -12,9 +12,9 @@ from discord import ui
 from ..app import Interaction
 from ..errors import DuplicateReviewError, UserError, ValidationError
 from ..funnel import funnelled, funnelled_check, reply_error
-from ..render import Reply, render_review
+from ..render import Reply, layout, link_row, notice, render_review
 from ..review import Draft, ReviewContext
-from .form import filled_in, review_form, submitted_draft_id
+from .form import extras_form, filled_in, review_form, submitted_draft_id
 from .publish import draft_review, publish_draft
 
 
@@ -45,11 +45,12 @@ async def preview_reply(interaction: Interaction, draft: Draft) -> Reply:
     try:
         review = await draft_review(interaction, draft)
     except (ValidationError, DuplicateReviewError) as problem:
-        return Reply(
-            content=f"{problem}\nYour text is kept: press **Fix it** to change it.",
-            embed=None,
-            view=_draft_view(draft.id, publish=False),
-        )
+        # "Fix it" opens the form holding the field that is wrong.
+        in_extras = isinstance(problem, ValidationError) and problem.field == "url"
+        fix = DraftButton(draft.id, "extras" if in_extras else "edit", "Fix it", PRIMARY)
+        cancel = DraftButton(draft.id, "cancel", "Cancel", discord.ButtonStyle.danger)
+        text = f"{problem}\nYour text is kept: press **Fix it** to change it."
+        return notice(text, ui.ActionRow(fix, cancel))
     total = await store.reviews.count(draft.guild_id)
     if draft.review_id is not None:
         shown = await store.reviews.context(draft.review_id, draft.guild_id)
@@ -62,32 +63,29 @@ async def preview_reply(interaction: Interaction, draft: Draft) -> Reply:
         f"<#{settings.review_channel_id}>" if settings.review_channel_id else "the review channel"
     )
     verb = "saved and its post updated" if draft.review_id else f"published in {where}"
-    return Reply(
-        content=f"**Preview**: this is how the review will look once {verb}.",
-        embed=render_review(shown).embed,
-        view=_draft_view(draft.id, publish=True, spoiler=draft.spoiler, editing=draft.review_id),
+    buttons: ui.ActionRow[Any] = ui.ActionRow(
+        DraftButton(draft.id, "publish", "Save changes" if draft.review_id else "Publish", SUCCESS),
+        DraftButton(draft.id, "edit", "Edit", SECONDARY),
+        DraftButton(draft.id, "extras", "Link and spoiler", SECONDARY),
+        DraftButton(draft.id, "cancel", "Cancel", discord.ButtonStyle.danger),
     )
+    card = render_review(shown).card
+    if links := link_row(review):
+        card.add_item(links)
+    note = f"**Preview**: this is how the review will look once {verb}."
+    return Reply(layout(card, buttons, note=note))
 
 
-def _draft_view(
-    draft_id: int, *, publish: bool, spoiler: bool = False, editing: int | None = None
-) -> ui.View:
-    view = ui.View(timeout=None)
-    if publish:
-        label = "Save changes" if editing else "Publish"
-        view.add_item(DraftButton(draft_id, "publish", label, discord.ButtonStyle.success))
-        view.add_item(DraftButton(draft_id, "edit", "Edit", discord.ButtonStyle.secondary))
-        marked = "Spoiler: on" if spoiler else "Spoiler: off"
-        view.add_item(DraftButton(draft_id, "spoiler", marked, discord.ButtonStyle.secondary))
-    else:
-        view.add_item(DraftButton(draft_id, "edit", "Fix it", discord.ButtonStyle.primary))
-    view.add_item(DraftButton(draft_id, "cancel", "Cancel", discord.ButtonStyle.danger))
-    return view
+PRIMARY, SECONDARY, SUCCESS = (
+    discord.ButtonStyle.primary,
+    discord.ButtonStyle.secondary,
+    discord.ButtonStyle.success,
+)
 
 
 class DraftButton(
     ui.DynamicItem[ui.Button[Any]],
-    template=r"reviewbot:draft:(?P<id>\d+):(?P<action>publish|edit|spoiler|cancel)",
+    template=r"reviewbot:draft:(?P<id>\d+):(?P<action>publish|edit|extras|spoiler|cancel)",
 ):
     def __init__(self, draft_id: int, action: str, label: str, style: discord.ButtonStyle) -> None:
         super().__init__(
@@ -121,12 +119,14 @@ class DraftButton(
         store = interaction.client.app.store
         if self.action == "edit":
             await interaction.response.send_modal(review_form(draft))
+        elif self.action == "extras":
+            await interaction.response.send_modal(extras_form(draft))
         elif self.action == "cancel":
             await store.drafts.discard(self.draft_id)
-            await interaction.response.edit_message(content="Discarded.", embed=None, view=None)
-        elif self.action == "spoiler":
+            await interaction.response.edit_message(**notice("Discarded.").edit_kwargs())
+        elif self.action == "spoiler":  # the toggle of previews shown before the spoiler box
             draft = await store.drafts.save(replace(draft, spoiler=not draft.spoiler))
             reply = await preview_reply(interaction, draft)
-            await interaction.response.edit_message(**reply.send_kwargs())
+            await interaction.response.edit_message(**reply.edit_kwargs())
         else:
             await publish_draft(interaction, draft)

@@ -12,7 +12,7 @@ from discord import ui
 from ..app import Interaction
 from ..errors import DuplicateReviewError, UserError
 from ..funnel import funnelled, funnelled_check
-from ..render import truncate
+from ..render import notice, truncate
 from ..review import Draft, Review, ReviewContext
 from ..store import OutboxItem, OutboxState
 from .guards import require_owner, require_reviewer, server_member
@@ -72,7 +72,7 @@ async def publish_draft(interaction: Interaction, draft: Draft) -> None:
         text = _confirmation(
             title, item, await store.reviews.context(stored.stored_id, stored.guild_id)
         )
-    await interaction.edit_original_response(content=text, embed=None, view=None)
+    await interaction.edit_original_response(**notice(text).edit_kwargs())
 
 
 def _confirmation(title: str, item: OutboxItem | None, shown: ReviewContext | None) -> str:

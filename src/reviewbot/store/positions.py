@@ -63,12 +63,33 @@ def neighbour(op: str, place: str) -> str:
     characters) then the id padded to 19 digits, so that max() or min() picks one without
     sorting the two (a sort made the whole context statement markedly slower).
     """
+    return f"CAST(substr({_nearest(op, place, '')}, {KEY_ID + 1}) AS INTEGER)"
+
+
+def neighbour_key(op: str, place: str) -> str:
+    """As `neighbour`, but the whole key, the neighbour's title after its place: its id and
+    title in one value, for a button that names it (see `split_key`)."""
+    return _nearest(op, place, " || title")
+
+
+KEY_ID = 27  # where the id starts in a key: after published_at
+_KEY_TITLE = KEY_ID + 19
+
+
+def split_key(key: str | None) -> tuple[int | None, str | None]:
+    """The id and title held in a key made by `neighbour_key` (None, None for no neighbour)."""
+    if key is None:
+        return None, None
+    return int(key[KEY_ID:_KEY_TITLE]), key[_KEY_TITLE:]
+
+
+def _nearest(op: str, place: str, more: str) -> str:
     order, pick = ("DESC", "max") if op == "<" else ("ASC", "min")
 
     def probe(scope: str) -> str:
-        return f"""(SELECT published_at || printf('%019d', id) FROM reviews
+        return f"""(SELECT published_at || printf('%019d', id){more} FROM reviews
             WHERE guild_id = {scope} AND (published_at, id) {op} {place}
             ORDER BY published_at {order}, id {order} LIMIT 1)"""
 
-    return f"""(SELECT CAST(substr({pick}(k), 28) AS INTEGER) FROM (
+    return f"""(SELECT {pick}(k) FROM (
         SELECT {probe("0")} AS k UNION ALL SELECT {probe(":guild")} WHERE :guild <> 0))"""

@@ -13,19 +13,19 @@ from ..errors import DuplicateReviewError, ReviewNotFoundError
 from ..review import Category, Review, ReviewContext, ReviewSummary, jump_url, normalise
 from . import rows
 from .db import Database
-from .positions import BEFORE, TOTAL, neighbour
+from .positions import BEFORE, TOTAL, neighbour, neighbour_key, split_key
 from .posts import OutboxAction, enqueue, queue_delete, queue_edits
 from .rows import REVIEW, SUMMARY, VISIBLE, scope, to_db_time
 from .search import Search, SpellingIndex
 
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
-# One round trip answers "show this review": the review, its body, both neighbours and its place.
-# `{target}` is an expression for the review's id.
+# One round trip answers "show this review": the review, its body, both neighbours (with their
+# titles, which the buttons show) and its place. `{target}` is an expression for the review's id.
 _CONTEXT = f"""
 SELECT {REVIEW}, b.body,
-    {neighbour("<", "(r.published_at, r.id)")} AS previous_id,
-    {neighbour(">", "(r.published_at, r.id)")} AS next_id,
+    {neighbour_key("<", "(r.published_at, r.id)")} AS previous_key,
+    {neighbour_key(">", "(r.published_at, r.id)")} AS next_key,
     {BEFORE} + 1 AS position,
     {TOTAL} AS total,
     p.guild_id, p.channel_id, p.message_id
@@ -161,13 +161,17 @@ class Reviews:
         sql, params = _context_sql(target), {**params, "guild": scope(guild_id)}
         found = self._db.read(sql, params) if quick else await self._db.fetch(sql, params)
         for row in found:
+            previous_id, previous_title = split_key(row[13])
+            next_id, next_title = split_key(row[14])
             return ReviewContext(
                 review=rows.review(row),
-                previous_id=row[13],
-                next_id=row[14],
+                previous_id=previous_id,
+                next_id=next_id,
                 position=row[15],
                 total=row[16],
                 post_url=jump_url(*row[17:20]) if row[19] is not None else None,
+                previous_title=previous_title,
+                next_title=next_title,
             )
         return None
 
