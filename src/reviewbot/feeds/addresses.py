@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -19,6 +20,7 @@ from ..review import URL_MAX, shown
 from .errors import AddressRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, well known and local).
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
@@ -86,9 +88,12 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
-def check_address(host: str, address: IPAddress, *, allow_private: bool) -> None:
-    """`AddressRefused` unless the bot may connect to `address` (which `host` named)."""
-    if allow_private:
+def check_address(
+    host: str, address: IPAddress, *, allow_private: bool, trusted: Networks = ()
+) -> None:
+    """`AddressRefused` unless the bot may connect to `address` (which `host` named): a public
+    address, or any when private ones are allowed, or one within the `trusted` networks."""
+    if allow_private or any(address in network for network in trusted):
         return
     reason = refusal(address)
     if reason is not None:
@@ -103,8 +108,15 @@ class CheckingResolver(AbstractResolver):
     """Resolves a host with `inner` (the system's resolver by default) and hands aiohttp only
     addresses that passed `check_address`: what is checked is what is connected to."""
 
-    def __init__(self, *, allow_private: bool, inner: AbstractResolver | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        inner: AbstractResolver | None = None,
+        trusted: Networks = (),
+    ) -> None:
         self.allow_private = allow_private
+        self.trusted = trusted
         self._inner = inner
 
     async def resolve(
@@ -122,7 +134,7 @@ class CheckingResolver(AbstractResolver):
             address = literal_address(result["host"])
             if address is None:  # a resolver answers with addresses; anything else is refused
                 raise AddressRefused(f"The host {shown(host, 80)} has no usable address.")
-            check_address(host, address, allow_private=self.allow_private)
+            check_address(host, address, allow_private=self.allow_private, trusted=self.trusted)
         return found
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import time
+import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -104,6 +105,12 @@ def parse_feed(
         raise NotAFeed(
             "That address gave something that is not an RSS or Atom feed (a web page?). "
             "Give the feed's own address, often ending in /feed, /rss or ?format=rss."
+        )
+    broken = parsed.get("bozo_exception")
+    if isinstance(broken, xml.sax.SAXParseException):  # feedparser would guess at the rest
+        raise NotAFeed(
+            f"The feed is broken XML (line {broken.getLineNumber()}: {broken.getMessage()});"
+            " nothing was read from it. The blog's software should fix it; the bot tries again."
         )
     info = parsed.get("feed", {})
     feed_author = _author(info) or _text(info.get("title"))
