@@ -71,6 +71,8 @@ class FeedPoller:
 
     async def _idle_seconds(self) -> float:
         next_due = await self.follower.store.feeds.next_due()
+        # Never longer than the interval: a feed added meanwhile is due within one.
+        longest = min(IDLE_MAX, self.follower.interval)
         if next_due is None:
-            return IDLE_MAX
-        return min(IDLE_MAX, max(0.0, (next_due - utc_now()).total_seconds()))
+            return longest
+        return min(longest, max(0.0, (next_due - utc_now()).total_seconds()))
