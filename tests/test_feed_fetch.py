@@ -145,7 +145,7 @@ async def test_names_are_checked_after_dns_and_connected_as_checked(
 
 
 async def test_a_slow_server_is_given_up_on(feed_server: FeedServer) -> None:
-    feed_server.serve("/slow", rss([]), delay=3)
+    feed_server.serve("/slow", rss([]), delay=1)
     async with Fetcher(allow_private=True, timeout=0.3) as fetcher:
         with pytest.raises(FetchFailed, match=r"did not answer within 0\.3 seconds"):
             await fetcher.fetch(feed_server.url("/slow"))
