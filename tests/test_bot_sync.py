@@ -47,6 +47,7 @@ async def test_sync_registers_the_review_group_for_one_server_or_all(
         "delete",
         "status",
         "config",
+        "feed",
     }
     assert loopback.global_commands == []
 

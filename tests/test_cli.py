@@ -20,6 +20,8 @@ from typing import IO
 
 import pytest
 
+from reviewbot.store import LATEST_SCHEMA
+
 from .test_files import ROOT, SAMPLE, write
 
 EXIT_FAILED = 3
@@ -419,7 +421,8 @@ def test_a_database_from_a_newer_reviewbot_is_one_line(tmp_path: Path) -> None:
         result = reviewbot(command, "her" if command == "search" else SAMPLE, db=db)
         assert result.returncode == EXIT_FAILED
         assert one_line(result).endswith(
-            "is at schema version 99, newer than this reviewbot knows (5): upgrade reviewbot"
+            f"is at schema version 99, newer than this reviewbot knows ({LATEST_SCHEMA}):"
+            " upgrade reviewbot"
         )
 
 

@@ -64,3 +64,26 @@ def test_run_stops_with_one_line_naming_the_setting(tmp_path: Path, token: str, 
     assert result.stderr.startswith(line) and result.stderr.count("\n") == 1
     assert token == "" or token not in result.stderr
     assert not (tmp_path / "data").exists()  # nothing was created
+
+
+def test_feed_settings_default_and_any_interval_from_one_second() -> None:
+    default = Settings.from_env({}, need_token=False)
+    assert (default.feed_interval, default.feeds_allow_private) == (900, False)
+    quick = Settings.from_env(
+        {"REVIEWBOT_FEED_INTERVAL": "1", "REVIEWBOT_FEEDS_ALLOW_PRIVATE": "True"}, need_token=False
+    )
+    assert (quick.feed_interval, quick.feeds_allow_private) == (1, True)
+    assert (
+        Settings.from_env({"REVIEWBOT_FEED_INTERVAL": "2.5"}, need_token=False).feed_interval == 2.5
+    )
+
+
+@pytest.mark.parametrize("interval", ["0", "0.5", "-3", "soon", "nan", "inf", "1e12"])
+def test_a_bad_feed_interval_is_named(interval: str) -> None:
+    with pytest.raises(ConfigError, match="REVIEWBOT_FEED_INTERVAL must be a number of seconds"):
+        Settings.from_env({"REVIEWBOT_FEED_INTERVAL": interval}, need_token=False)
+
+
+def test_a_bad_private_switch_is_named() -> None:
+    with pytest.raises(ConfigError, match="REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false"):
+        Settings.from_env({"REVIEWBOT_FEEDS_ALLOW_PRIVATE": "maybe"}, need_token=False)

@@ -28,6 +28,7 @@ CORE = {
     "catalogue",
     "config",
     "store",
+    "feeds",
 }
 ENTRY_POINTS = {"cli", "__main__"}
 SQL = re.compile(

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import discord
 
+from .feeds.follow import Follower
 from .store import OutboxItem, ReviewStore
 
 
@@ -23,11 +24,13 @@ class Delivery(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class App:
-    """The store, the post queue's delivery and the start time: all a handler asks the bot for."""
+    """The store, the post queue's delivery and the start time: all a handler asks the bot for;
+    and the feeds' way in, where the bot follows feeds."""
 
     store: ReviewStore
     delivery: Delivery
     started: float = field(default_factory=time.monotonic)
+    feeds: Follower | None = None
 
     def uptime(self) -> timedelta:
         return timedelta(seconds=round(time.monotonic() - self.started))

@@ -17,6 +17,9 @@ from .app import App, AppClient, Interaction
 from .catalogue import load_sample_if_new
 from .commands import ReviewCommands
 from .config import Settings
+from .feeds.fetch import Fetcher
+from .feeds.follow import Follower
+from .feeds.poller import FeedPoller
 from .funnel import reply_error
 from .outbox import OutboxWorker
 from .publishing.preview import DraftButton, answer_form
@@ -51,7 +54,10 @@ class ReviewBot(AppClient):
         )
         self.settings = settings
         self.outbox = OutboxWorker(self, store)
-        self.app = App(store, self.outbox)
+        self.fetcher = Fetcher(allow_private=settings.feeds_allow_private)
+        follower = Follower(store, self.fetcher, interval=settings.feed_interval)
+        self.feeds = FeedPoller(follower, on_queued=self.outbox.wake)
+        self.app = App(store, self.outbox, feeds=follower)
         self.tree = app_commands.CommandTree(self)
         self.tree.error(reply_error)
         self.tree.add_command(ReviewCommands())
@@ -66,6 +72,7 @@ class ReviewBot(AppClient):
         if retried:
             log.info("Retrying %d blocked post(s) from before this start", retried)
         self.outbox.start()
+        self.feeds.start()
         log.info("Invite link: %s", invite_url(self.application_id))
         if self.settings.dev_guild is not None:
             guild = discord.Object(self.settings.dev_guild)
@@ -77,6 +84,8 @@ class ReviewBot(AppClient):
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        await self.feeds.stop()
+        await self.fetcher.close()
         await self.outbox.stop()
         await super().close()
 

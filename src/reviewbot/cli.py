@@ -26,7 +26,10 @@ from .catalogue import (
     write_when_free,
 )
 from .config import GUILD_ID_MAX, ConfigError, Settings, guild_id, load_settings, whole_number
-from .review import Review, ReviewSummary
+from .errors import ValidationError
+from .feeds.exports import is_export
+from .feeds_cli import feed_command, import_exports, import_feeds, is_url
+from .review import Category, Review, ReviewSummary
 from .store import ImportResult, NoDatabaseError, ReviewStore, StoreError, database_problem
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,13 @@ def _seconds(text: str) -> int:
         ) from None
 
 
+def _category(text: str) -> Category:
+    try:
+        return Category.parse(text)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _text(text: str) -> str:
     """An argument that is matched against stored text, so it must be text."""
     try:
@@ -88,8 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=_guild_id, help="only this server (instant)")
 
-    imp = commands.add_parser("import", help="load review files (.md, .json, or folders)")
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp = commands.add_parser(
+        "import",
+        help="load review files (.md, .json, folders), a feed's URL, or a Letterboxd or"
+        " Goodreads export (.zip, .csv)",
+    )
+    imp.add_argument("paths", nargs="+", metavar="PATH|URL")
     imp.add_argument("--guild", type=_guild_id, help="store them as this server's reviews")
     imp.add_argument(
         "--bulk",
@@ -101,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="queue newly added reviews to be posted in the server (needs --guild)",
     )
+    imp.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_pages",
+        help="for a feed's URL: walk back through its older pages too",
+    )
+    imp.add_argument("--category", type=_category, help="for a feed: the kind of work it reviews")
     imp.add_argument(
         "--wait",
         type=_seconds,
@@ -129,6 +150,20 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("title", nargs="+", type=_text, metavar="TITLE")
     show.add_argument("--guild", type=_guild_id, help="as this server sees the catalogue")
 
+    feed = commands.add_parser("feed", help="follow blogs' feeds (see `reviewbot feed -h`)")
+    actions = feed.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="follow a feed: its entries join quietly, new ones later")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--category", type=_category, help="the kind of work the blog reviews")
+    add.add_argument("--guild", type=_guild_id, help="follow it for this server (its reviews)")
+    add.add_argument("--channel", type=_guild_id, help="announce in this channel (needs --guild)")
+    listed = actions.add_parser("list", help="the feeds followed, with their health")
+    listed.add_argument("--guild", type=_guild_id, help="this server's feeds")
+    for name, text in (("remove", "stop following a feed"), ("check", "poll a feed now")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("url", metavar="URL")
+        action.add_argument("--guild", type=_guild_id, help="a feed of this server")
+
     backup = commands.add_parser("backup", help="copy the database safely, even while it runs")
     backup.add_argument("destination", type=Path, metavar="DEST")
     return parser
@@ -137,6 +172,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     _escape_what_cannot_be_printed()
     args = _parser().parse_args(argv)
+    if args.command == "feed" and getattr(args, "channel", None) and args.guild is None:
+        print("reviewbot feed add: --channel needs --guild ID (its server)", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "import" and args.announce and args.guild is None:
         print(
             "reviewbot import: --announce needs --guild ID (the server to post in)", file=sys.stderr
@@ -212,7 +250,9 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
             if report is not None:
                 print(f"Loaded the sample catalogue into {settings.database}.", file=sys.stderr)
         if args.command == "import":
-            return await _import(store, args)
+            return await _import(store, args, settings)
+        if args.command == "feed":
+            return await feed_command(store, args, settings)
         if args.command == "export":
             written = await export_catalogue(store, args.folder, args.guild, force=args.force)
             print(f"Wrote {written:,} review file(s) to {args.folder}")
@@ -238,7 +278,20 @@ async def _open_store(stack: AsyncExitStack, command: str, database: Path) -> Re
     return await stack.enter_async_context(ReviewStore.open(database))
 
 
-async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
+async def _import(store: ReviewStore, args: argparse.Namespace, settings: Settings) -> int:
+    urls = [a for a in args.paths if is_url(a)]
+    paths = [Path(a) for a in args.paths if not is_url(a)]
+    exports = [p for p in paths if is_export(p) and not p.is_dir()]
+    files = [p for p in paths if p not in exports]
+    failed = await import_feeds(store, urls, args, settings)
+    failed |= await import_exports(store, exports, args.guild)
+    if not files:
+        return EXIT_FAILED if failed else EXIT_OK
+    status = await _import_files(store, args, files)
+    return EXIT_FAILED if failed else status
+
+
+async def _import_files(store: ReviewStore, args: argparse.Namespace, paths: list[Path]) -> int:
     progress = _ProgressBar() if sys.stderr.isatty() else None
 
     def notice() -> None:
@@ -254,7 +307,7 @@ async def _import(store: ReviewStore, args: argparse.Namespace) -> int:
     waiting = Waiting(limit=args.wait, notice=notice)
     try:
         report: ImportReport = await import_paths(
-            store, args.paths, args.guild, progress, bulk=args.bulk, waiting=waiting
+            store, paths, args.guild, progress, bulk=args.bulk, waiting=waiting
         )
     except ImportStopped as stopped:
         if progress:

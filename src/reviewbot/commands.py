@@ -10,6 +10,7 @@ from discord import app_commands
 
 from .app import Interaction
 from .errors import UserError
+from .feeds_admin import FeedCommands
 from .labels import with_creator
 from .limits import AUTOCOMPLETE_CHOICES, AUTOCOMPLETE_NAME
 from .publishing import admin, form, publish
@@ -42,6 +43,7 @@ class ReviewCommands(app_commands.Group, name="review", description="Read and sh
     def __init__(self) -> None:
         super().__init__()
         self.add_command(ConfigCommands())
+        self.add_command(FeedCommands())
 
     @app_commands.command(description="Show a review, with buttons to the previous and next ones")
     @app_commands.describe(title="The title of the reviewed work (start typing to pick)")

@@ -13,6 +13,9 @@ from dotenv import find_dotenv, load_dotenv
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE = Path("data/reviews.db")
 DEFAULT_CATALOGUE = Path("data/catalogue")
+DEFAULT_FEED_INTERVAL = 900.0  # seconds between polls of a feed
+FEED_INTERVAL_MAX = 30 * 24 * 3600.0
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
 GUILD_ID_MAX = 2**63 - 1  # Discord ids are 64-bit snowflakes; SQLite keeps them as signed
 # Three dot-separated base64url parts; checked so a pasted client secret fails at start-up.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
@@ -29,12 +32,16 @@ class Settings:
     catalogue: Path = DEFAULT_CATALOGUE
     dev_guild: int | None = None
     log_level: str = "INFO"
+    feed_interval: float = DEFAULT_FEED_INTERVAL
+    feeds_allow_private: bool = False
 
     def __repr__(self) -> str:  # never show the token, even in a traceback or a debugger
         token = "set" if self.token else "unset"
         return (
             f"Settings(token={token}, database={self.database}, catalogue={self.catalogue},"
-            f" dev_guild={self.dev_guild}, log_level={self.log_level})"
+            f" dev_guild={self.dev_guild}, log_level={self.log_level},"
+            f" feed_interval={self.feed_interval:g},"
+            f" feeds_allow_private={self.feeds_allow_private})"
         )
 
     @classmethod
@@ -61,6 +68,19 @@ class Settings:
         level = environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+        interval_text = environ.get("REVIEWBOT_FEED_INTERVAL", "").strip()
+        try:
+            interval = float(interval_text) if interval_text else DEFAULT_FEED_INTERVAL
+        except ValueError:
+            interval = -1.0
+        if not 1 <= interval <= FEED_INTERVAL_MAX:  # NaN fails this too
+            raise ConfigError(
+                "REVIEWBOT_FEED_INTERVAL must be a number of seconds from 1 to"
+                f" {FEED_INTERVAL_MAX:.0f} (the default is {DEFAULT_FEED_INTERVAL:.0f})."
+            )
+        allow = environ.get("REVIEWBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower()
+        if allow not in _TRUE | _FALSE:
+            raise ConfigError("REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false.")
         database = environ.get("REVIEWBOT_DB", "").strip()
         catalogue = environ.get("REVIEWBOT_CATALOGUE", "").strip()
         return cls(
@@ -69,6 +89,8 @@ class Settings:
             catalogue=Path(catalogue) if catalogue else DEFAULT_CATALOGUE,
             dev_guild=dev_guild_id,
             log_level=level,
+            feed_interval=interval,
+            feeds_allow_private=allow in _TRUE,
         )
 
 

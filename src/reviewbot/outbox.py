@@ -149,7 +149,7 @@ class OutboxWorker:
         if shown is None:
             await self.store.posts.drop(item, "the review was deleted before it was posted")
             return
-        channel = await self._review_channel(item.guild_id)
+        channel = await self._review_channel(item.guild_id, item.channel_id)
         reply = review_reply(shown, in_channel=True)
         message = await channel.send(**reply.send_kwargs(), nonce=item.id)
         await self.store.posts.delivered(item, channel.id, message.id)
@@ -185,19 +185,22 @@ class OutboxWorker:
             await message.get_partial_message(item.message_id).delete()
         await self.store.posts.delivered(item)
 
-    async def _review_channel(self, guild_id: int) -> discord.TextChannel:
-        settings = await self.store.guilds.settings(guild_id)
-        if settings.review_channel_id is None:
+    async def _review_channel(
+        self, guild_id: int, chosen: int | None = None
+    ) -> discord.TextChannel:
+        """The server's review channel, or the `chosen` one (a feed's own channel)."""
+        channel_id = chosen or (await self.store.guilds.settings(guild_id)).review_channel_id
+        if channel_id is None:
             raise Blocked(
                 "No review channel is set. A server manager can choose one with "
                 "`/review config channel`; the review is kept and will be posted then."
             )
-        channel = self.client.get_channel(settings.review_channel_id)
+        channel = self.client.get_channel(channel_id)
         if channel is None:
             try:
-                fetched = await self.client.fetch_channel(settings.review_channel_id)
+                fetched = await self.client.fetch_channel(channel_id)
             except discord.NotFound:
-                raise Blocked(_channel_gone(settings.review_channel_id)) from None
+                raise Blocked(_channel_gone(channel_id)) from None
             channel = fetched
         if not isinstance(channel, discord.TextChannel):
             raise Blocked("The review channel is not a text channel; choose another one.")

@@ -10,6 +10,7 @@ import discord
 from .. import __version__
 from ..app import Interaction
 from ..errors import UserError
+from ..feeds_admin import add_feed_health
 from ..render import truncate
 from .guards import missing_permissions, require_manager
 
@@ -87,4 +88,5 @@ async def show_status(interaction: Interaction) -> None:
         embed.add_field(
             name="More blocked", value=f"{len(queue.blocked) - 5} more, for the same reasons"
         )
+    await add_feed_health(embed, store, member.guild.id)
     await interaction.response.send_message(embed=embed, ephemeral=True)

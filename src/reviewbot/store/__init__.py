@@ -6,6 +6,7 @@
     store.posts     the post queue                                          (posts.py)
     store.drafts    reviews being written in Discord                        (drafts.py)
     store.guilds    each server's settings                                  (guilds.py)
+    store.feeds     followed feeds, their health and the entries seen       (feeds.py)
     store.db        the file, its connections and transactions              (db.py)
 
 Opening checks the file first (connect.py) and says what is wrong with it in one line
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from .db import Database
 from .drafts import Drafts
+from .feeds import Applied, Feed, FeedEntry, FeedExistsError, Feeds, FetchState
 from .guilds import Guilds, GuildSettings
 from .imports import ImportResult, Imports
 from .posts import OutboxAction, OutboxItem, OutboxState, PostQueue, QueueStatus
@@ -33,7 +35,12 @@ from .search import SavedSearch, Search, SpellingIndex
 
 __all__ = [
     "LATEST_SCHEMA",
+    "Applied",
     "DatabaseBusyError",
+    "Feed",
+    "FeedEntry",
+    "FeedExistsError",
+    "FetchState",
     "GuildSettings",
     "ImportResult",
     "NoDatabaseError",
@@ -64,6 +71,7 @@ class ReviewStore:
         self.posts = PostQueue(db)
         self.drafts = Drafts(db)
         self.guilds = Guilds(db)
+        self.feeds = Feeds(db, self.reviews, self.imports)
 
     @classmethod
     @asynccontextmanager

@@ -92,13 +92,19 @@ SELECT guild_id, NULL, 'delete', channel_id, message_id, :now, :now FROM posts W
 
 
 async def enqueue(
-    db: aiosqlite.Connection, guild_id: int, review_id: int, action: OutboxAction
+    db: aiosqlite.Connection,
+    guild_id: int,
+    review_id: int,
+    action: OutboxAction,
+    *,
+    channel_id: int | None = None,
 ) -> int:
-    """Queue one action on a review; returns the row's id."""
+    """Queue one action on a review; returns the row's id. A post with `channel_id` goes to
+    that channel instead of the server's review channel (a feed's own channel)."""
     cursor = await db.execute(
-        "INSERT INTO outbox (guild_id, review_id, action, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (guild_id, review_id, action.value, now(), now()),
+        "INSERT INTO outbox (guild_id, review_id, action, channel_id, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, review_id, action.value, channel_id, now(), now()),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

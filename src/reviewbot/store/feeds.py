@@ -1,0 +1,372 @@
+"""Followed feeds: their settings and health, the entries already seen, and what a poll changed.
+
+A poll's entries are stored in one transaction with the feed's new state: every entry's key is
+remembered (a set of seen keys, not a high-water mark), an entry seen before updates the review
+it became even if its title changed, and only entries never seen before that became new reviews
+are announced, through the post queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from ..errors import UserError
+from ..review import Category, Review, shown
+from .db import Database
+from .imports import ImportResult, Imports
+from .posts import OutboxAction, enqueue
+from .reviews import Reviews
+from .rows import from_db_time, guild, now, scope, to_db_time
+
+FLOOD_LIMIT = 3  # more new entries than this in one poll: announce only the newest
+
+
+class FeedExistsError(UserError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"This feed is already followed here: {shown(url, 200)}")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One entry of a feed, ready to store: the key that recognises it, a digest of what it
+    says, and the review it is (None when it is not a review, with `skipped` saying why)."""
+
+    key: str
+    digest: str
+    review: Review | None
+    dated: bool = True
+    skipped: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    """What a fetch said that the next one sends back or compares with."""
+
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+    body_digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    guild_id: int | None  # None: the operator's catalogue
+    url: str
+    channel_id: int | None
+    category: Category
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    body_digest: str | None
+    last_fetch_at: datetime | None
+    last_status: int | None
+    last_new_at: datetime | None
+    failures: int
+    paused: bool
+    next_poll_at: datetime
+    last_error: str | None
+    note: str | None
+    created_at: datetime
+    entries_seen: int = 0
+
+
+@dataclass
+class Applied:
+    """What storing one poll's entries did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    announced: list[Review] = field(default_factory=list)
+    new: list[Review] = field(default_factory=list)  # entries never seen before, now reviews
+    problems: list[str] = field(default_factory=list)
+    note: str | None = None
+
+
+_FEED = (
+    "f.id, f.guild_id, f.url, f.channel_id, f.category, f.title, f.etag, f.last_modified,"
+    " f.body_digest, f.last_fetch_at, f.last_status, f.last_new_at, f.failures, f.paused,"
+    " f.next_poll_at, f.last_error, f.note, f.created_at,"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id)"
+)
+_KNOWN = """
+SELECT entry_key, review_id, digest FROM feed_entries
+WHERE feed_id = :feed AND entry_key IN (SELECT value FROM json_each(:keys))
+"""
+_REMEMBER = """
+INSERT INTO feed_entries (feed_id, entry_key, review_id, digest, seen_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (feed_id, entry_key) DO UPDATE SET review_id = excluded.review_id,
+    digest = excluded.digest
+"""
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
+
+
+def _feed(row: Sequence[Any]) -> Feed:
+    return Feed(
+        id=row[0],
+        guild_id=guild(row[1]),
+        url=row[2],
+        channel_id=row[3],
+        category=Category(row[4]),
+        title=row[5],
+        etag=row[6],
+        last_modified=row[7],
+        body_digest=row[8],
+        last_fetch_at=_time(row[9]),
+        last_status=row[10],
+        last_new_at=_time(row[11]),
+        failures=row[12],
+        paused=bool(row[13]),
+        next_poll_at=from_db_time(row[14]),
+        last_error=row[15],
+        note=row[16],
+        created_at=from_db_time(row[17]),
+        entries_seen=row[18],
+    )
+
+
+class Feeds:
+    """The feeds followed in each server and in the catalogue, and their entries."""
+
+    def __init__(self, db: Database, reviews: Reviews, imports: Imports) -> None:
+        self._db = db
+        self._reviews = reviews
+        self._imports = imports
+
+    # Reading -------------------------------------------------------------------------------
+
+    async def find(self, guild_id: int | None, url: str) -> Feed | None:
+        found = await self._db.fetch(
+            f"SELECT {_FEED} FROM feeds f WHERE f.guild_id = ? AND f.url = ?",
+            (scope(guild_id), url),
+        )
+        return next((_feed(row) for row in found), None)
+
+    async def get(self, feed_id: int) -> Feed | None:
+        found = await self._db.fetch(f"SELECT {_FEED} FROM feeds f WHERE f.id = ?", (feed_id,))
+        return next((_feed(row) for row in found), None)
+
+    async def followed(self, guild_id: int | None) -> list[Feed]:
+        """The feeds of one server (the catalogue's for None), oldest first."""
+        found = await self._db.fetch(
+            f"SELECT {_FEED} FROM feeds f WHERE f.guild_id = ? ORDER BY f.id", (scope(guild_id),)
+        )
+        return [_feed(row) for row in found]
+
+    async def due(self, at: datetime, limit: int) -> list[Feed]:
+        """Feeds not paused whose next poll is at or before `at`, the longest waiting first."""
+        found = await self._db.fetch(
+            f"SELECT {_FEED} FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ?"
+            " ORDER BY f.next_poll_at LIMIT ?",
+            (to_db_time(at), limit),
+        )
+        return [_feed(row) for row in found]
+
+    async def next_due(self) -> datetime | None:
+        found = await self._db.fetch("SELECT min(next_poll_at) FROM feeds WHERE paused = 0")
+        return _time(found[0][0])
+
+    # Writing -------------------------------------------------------------------------------
+
+    async def add(
+        self,
+        guild_id: int | None,
+        url: str,
+        *,
+        channel_id: int | None,
+        category: Category,
+        title: str | None,
+        state: FetchState,
+        entries: Sequence[FeedEntry],
+        next_poll_at: datetime,
+    ) -> tuple[Feed, Applied]:
+        """Follow a feed, storing the entries it holds now without announcing any; all or
+        nothing. `FeedExistsError` if this server follows it already."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO feeds (guild_id, url, channel_id, category, title, next_poll_at,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, url) DO NOTHING",
+                (scope(guild_id), url, channel_id, category.value, title, now(), now()),
+            )
+            if cursor.rowcount == 0:
+                raise FeedExistsError(url)
+            assert cursor.lastrowid is not None
+            feed = await self._by_id(db, cursor.lastrowid)
+            applied = await self._store_entries(db, feed, entries, announce=False)
+            await self._record_success(db, feed, applied, state, title, next_poll_at)
+            return await self._by_id(db, feed.id), applied
+
+    async def apply(
+        self,
+        feed: Feed,
+        entries: Sequence[FeedEntry],
+        *,
+        state: FetchState,
+        title: str | None,
+        next_poll_at: datetime,
+        announce: bool = True,
+    ) -> Applied:
+        """Store a poll's entries and the feed's new state in one transaction; new entries are
+        queued to be announced in the feed's server."""
+        async with self._db.transaction() as db:
+            applied = await self._store_entries(db, feed, entries, announce=announce)
+            await self._record_success(db, feed, applied, state, title, next_poll_at)
+        return applied
+
+    async def record_unchanged(self, feed: Feed, state: FetchState, next_poll_at: datetime) -> None:
+        """The feed answered, with nothing new (304, or the same body as last time)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET last_fetch_at = ?, last_status = ?, etag = coalesce(?, etag),"
+                " last_modified = coalesce(?, last_modified), failures = 0, paused = 0,"
+                " last_error = NULL, next_poll_at = ? WHERE id = ?",
+                (now(), state.status, state.etag, state.last_modified, to_db_time(next_poll_at),
+                 feed.id),
+            )  # fmt: skip
+
+    async def record_failure(
+        self, feed: Feed, status: int | None, error: str, next_poll_at: datetime, *, pause: bool
+    ) -> None:
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET last_fetch_at = ?, last_status = ?, failures = failures + 1,"
+                " last_error = ?, paused = ?, next_poll_at = ? WHERE id = ?",
+                (now(), status, error, int(pause), to_db_time(next_poll_at), feed.id),
+            )
+
+    async def remove(self, guild_id: int | None, url: str) -> bool:
+        """Stop following a feed; the reviews it brought stay."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM feeds WHERE guild_id = ? AND url = ?", (scope(guild_id), url)
+            )
+            return cursor.rowcount > 0
+
+    # Inside a transaction ----------------------------------------------------------------------
+
+    async def _by_id(self, db: aiosqlite.Connection, feed_id: int) -> Feed:
+        found = await db.execute_fetchall(f"SELECT {_FEED} FROM feeds f WHERE f.id = ?", (feed_id,))
+        return _feed(next(iter(found)))
+
+    async def _record_success(
+        self,
+        db: aiosqlite.Connection,
+        feed: Feed,
+        applied: Applied,
+        state: FetchState,
+        title: str | None,
+        next_poll_at: datetime,
+    ) -> None:
+        note = applied.note or ("; ".join(applied.problems)[:1000] if applied.problems else None)
+        await db.execute(
+            "UPDATE feeds SET last_fetch_at = :now, last_status = :status, etag = :etag,"
+            " last_modified = :modified, body_digest = :digest, failures = 0, paused = 0,"
+            " last_error = NULL, next_poll_at = :next, title = coalesce(:title, title),"
+            " last_new_at = CASE WHEN :new THEN :now ELSE last_new_at END,"
+            " note = coalesce(:note, note) WHERE id = :id",
+            {
+                "now": now(),
+                "status": state.status,
+                "etag": state.etag,
+                "modified": state.last_modified,
+                "digest": state.body_digest,
+                "next": to_db_time(next_poll_at),
+                "title": title,
+                "new": bool(applied.new),
+                "note": note,
+                "id": feed.id,
+            },
+        )
+
+    async def _store_entries(
+        self, db: aiosqlite.Connection, feed: Feed, entries: Sequence[FeedEntry], *, announce: bool
+    ) -> Applied:
+        unique = list({entry.key: entry for entry in reversed(entries)}.values())[::-1]
+        keys = json.dumps([entry.key for entry in unique], ensure_ascii=False)
+        known = {
+            key: (review_id, digest)
+            for key, review_id, digest in await db.execute_fetchall(
+                _KNOWN, {"feed": feed.id, "keys": keys}
+            )
+        }
+        applied = Applied()
+        at = now()
+        for entry in unique:
+            old = known.get(entry.key)
+            if old is not None and old[1] == entry.digest:
+                applied.unchanged += 1
+                continue
+            review_id = old[0] if old is not None else None
+            if entry.review is None:
+                applied.skipped += 1
+            else:
+                try:
+                    async with self._db.transaction():  # a savepoint: one entry fails alone
+                        review_id = await self._store_review(db, entry, review_id, old, applied)
+                except UserError as error:  # e.g. retitled to a title another review has
+                    applied.problems.append(f"“{shown(entry.review.title)}”: {error}")
+                    continue  # not remembered: tried again at the next poll
+            await db.execute(_REMEMBER, (feed.id, entry.key, review_id, entry.digest, at))
+        if announce and feed.guild_id is not None and applied.new:
+            await self._announce(db, feed, applied)
+        return applied
+
+    async def _store_review(
+        self,
+        db: aiosqlite.Connection,
+        entry: FeedEntry,
+        review_id: int | None,
+        old: tuple[int | None, str] | None,
+        applied: Applied,
+    ) -> int:
+        assert entry.review is not None
+        review = entry.review
+        if review_id is not None:
+            found = await db.execute_fetchall(
+                "SELECT published_at FROM reviews WHERE id = ?", (review_id,)
+            )
+            stored = next(iter(found), None)
+            if stored is not None:
+                if not entry.dated:
+                    review = replace(review, published_at=from_db_time(stored[0]))
+                await self._reviews.update(review.with_id(review_id))
+                applied.updated += 1
+                return review_id
+        [(result, stored_review)] = await self._imports.add_or_update([(review, entry.dated)])
+        if result is ImportResult.ADDED:
+            applied.added += 1
+            if old is None:
+                applied.new.append(stored_review)
+        elif result is ImportResult.UPDATED:
+            applied.updated += 1
+        else:
+            applied.unchanged += 1
+        return stored_review.stored_id
+
+    async def _announce(self, db: aiosqlite.Connection, feed: Feed, applied: Applied) -> None:
+        fresh = sorted(applied.new, key=lambda r: (r.published_at, r.stored_id))
+        if len(fresh) > FLOOD_LIMIT:
+            newest = fresh[-1]
+            applied.note = (
+                f"{len(fresh)} new entries appeared at once (did the blog change its entry"
+                f" ids?): only the newest, “{shown(newest.title)}”, was announced; the others"
+                " joined quietly."
+            )
+            fresh = [newest]
+        assert feed.guild_id is not None
+        for review in fresh:
+            await enqueue(
+                db, feed.guild_id, review.stored_id, OutboxAction.POST, channel_id=feed.channel_id
+            )
+        applied.announced = fresh
