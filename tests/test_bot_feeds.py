@@ -15,6 +15,7 @@ from reviewbot.feeds.fetch import MAX_BYTES
 from reviewbot.store import ReviewStore
 from reviewbot.store.feeds import FLOOD_LIMIT
 
+from . import cards
 from .bot_fixtures import SAMPLE
 from .feed_server import FeedServer, item, rss
 from .loopback.client import run_client
@@ -103,7 +104,7 @@ async def test_add_is_quiet_new_entries_post_once_across_restarts_and_edits_foll
         body = "Long, quiet, @everyone and <@1> in the text."
         feed_server.serve("/feed", rss([item("c", "Alien ★★★★★", body), *old]))
         [post] = await wait_posts(loopback, server.reviews, 1)
-        assert post.embed["title"] == "Alien"  # type: ignore[index]
+        assert cards.title(post) == "Alien"
         assert post.allowed_mentions == {"parse": []} and post.content == ""
         await quiet(loopback, bot, server, 1)
         hits = feed_server.hits("/feed")
@@ -117,18 +118,18 @@ async def test_add_is_quiet_new_entries_post_once_across_restarts_and_edits_foll
             "/feed", rss([item("c", "Alien (1979) ★★★★½", "Rewritten after a second look."), *old])
         )
         await loopback.wait_for(
-            lambda: post.embed["description"] == "Rewritten after a second look.",  # type: ignore[index]
+            lambda: cards.body(post) == "Rewritten after a second look.",
             5,
             "the post to be edited",
         )
-        assert post.embed["title"] == "Alien (1979)"  # type: ignore[index]
+        assert cards.title(post) == "Alien (1979)"
         await quiet(loopback, bot, server, 1)
         shown = await loopback.slash(
             server.guild, server.reader, "review show", title="Alien (1979)"
         )
-        assert shown.embed["title"] == "Alien (1979)"  # type: ignore[index]
-        earlier = await loopback.click(shown, server.reader, label="◀ Previous")
-        assert earlier.embed["title"] == "Her"  # type: ignore[index]  # the blog's own order
+        assert cards.title(shown) == "Alien (1979)"
+        earlier = await loopback.click(shown, server.reader, label="◀ Her")  # named by title
+        assert cards.title(earlier) == "Her"  # the blog's own order
 
 
 async def test_server_errors_back_off_then_recover_and_status_says_so(
@@ -160,7 +161,7 @@ async def test_server_errors_back_off_then_recover_and_status_says_so(
         )
         assert "1 new review(s)" in recovered and "Announcing “Heat”" in recovered
         [post] = await wait_posts(loopback, server.reviews, 1)
-        assert post.embed["title"] == "Heat"  # type: ignore[index]
+        assert cards.title(post) == "Heat"
         status = await loopback.slash(server.guild, server.admin, "review feed status")
         assert "Failures in a row: 0" in str(status.embed) and "HTTP 200" in str(status.embed)
         assert feed_server.statuses("/feed") == [200, 500, 500, 200]
@@ -186,7 +187,7 @@ async def test_a_flood_of_new_entries_posts_one_and_says_why(
         )
         assert "entry ids" in checked
         [post] = await wait_posts(loopback, own, 1)
-        assert post.embed["title"] == f"New {FLOOD_LIMIT + 2}"  # type: ignore[index]
+        assert cards.title(post) == f"New {FLOOD_LIMIT + 2}"
         assert posts(loopback, server.reviews) == []  # the feed's own channel
         status = await loopback.slash(server.guild, server.admin, "review feed status")
         assert "only the newest" in str(status.embed)
@@ -281,7 +282,7 @@ async def test_the_poller_backs_off_through_server_errors_and_recovers(
         feed_server.fail("/feed", 500, times=3)
         feed_server.serve("/feed", rss([item("b", "Heat 5/5"), item("a", "Her 4/5")]))
         [post] = await wait_posts(loopback, server.reviews, 1, within=10)
-        assert post.embed["title"] == "Heat"  # type: ignore[index]
+        assert cards.title(post) == "Heat"
         assert feed_server.statuses("/feed")[:5] == [200, 500, 500, 500, 200]
         feed = (await bot.app.store.feeds.followed(server.guild.id))[0]
         assert (feed.failures, feed.last_error, feed.last_status) == (0, None, 200)
