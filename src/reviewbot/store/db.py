@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -21,6 +22,10 @@ READER_BUSY_TIMEOUT_MS = 1_000
 # other connection (writes, typo and text search) needs less. Measured in bench/README.md.
 CACHE_KIB = 16 * 1024
 READER_CACHE_KIB = 88 * 1024
+# A read that is usually quick runs in place, but gives the event loop back (and goes to the
+# worker thread instead) once it has run this long; checked every so many SQLite steps.
+BRIEF_READ_SECONDS = 0.001
+BRIEF_READ_CHECK_STEPS = 1_000
 # Temporary b-trees (a materialised CTE, an IN list) kept in memory: in a file, each one cost
 # more than the statement around it. They hold a few rows.
 TEMP_STORE = "MEMORY"
@@ -70,9 +75,15 @@ class Database:
                 # In WAL mode a read waits for no writer; only recovering a crashed writer's
                 # log (milliseconds) could hold it up, and then it waits here, briefly.
                 reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
-                reader.execute("PRAGMA query_only = ON")
                 reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
                 reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+                # How many titles hold each word, as the title index counts them: read (a
+                # whole pass over the index) only when typo search first needs it.
+                reader.execute(
+                    "CREATE VIRTUAL TABLE temp.title_word_counts"
+                    " USING fts5vocab(main, 'title_fts', 'row')"
+                )
+                reader.execute("PRAGMA query_only = ON")
                 yield cls(connection, reader, path), before, version
             finally:
                 reader.close()
@@ -82,6 +93,28 @@ class Database:
     def read(self, sql: str, params: Params = ()) -> list[Any]:
         """The rows of a quick read, run on the event loop's thread."""
         return self._reader.execute(sql, params).fetchall()
+
+    async def read_briefly(self, sql: str, params: Params = ()) -> list[Any]:
+        """The rows of a read that is quick for most text and slow for some (a full-text query
+        of common words): in place, unless it runs past a brief budget; then it is abandoned
+        and run again through aiosqlite, so that it holds up nothing else."""
+        deadline = time.perf_counter() + BRIEF_READ_SECONDS
+        tripped = False
+
+        def too_long() -> bool:
+            nonlocal tripped
+            tripped = time.perf_counter() > deadline
+            return tripped
+
+        self._reader.set_progress_handler(too_long, BRIEF_READ_CHECK_STEPS)
+        try:
+            return self._reader.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            if not tripped:
+                raise
+        finally:
+            self._reader.set_progress_handler(None, 0)
+        return await self.fetch(sql, params)
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Any]:
         """The rows of a read that may take milliseconds, or that must see this connection's
