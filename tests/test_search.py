@@ -49,9 +49,9 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
         "Night",  # one letter swapped, and nothing else in the title
         "A Quiet Night In",
         "Night Train to Lisbon",
-        "Nightcrawler",  # a swap away from its start: the word may still be being typed
         "Daybreak",  # the review text holds the word as typed
         "Knight Rider",  # two edits (a five-letter word may be two away): after the text
+        "Nightcrawler",  # a swap away from its start, if the word is still being typed
     ]
     assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
@@ -300,8 +300,18 @@ async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: Review
     for day, title in enumerate(["Grass", "Glass", "Glassworks", "A Glass Onion"], start=1):
         await store.reviews.add(make_review(title, day=day))
     assert await titles(store, "glasss ") == ["Glass", "A Glass Onion", "Grass"]
-    # Still being typed, it may begin a longer word: after the whole words as close.
-    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Glassworks", "Grass"]
+    # Still being typed, it may begin a longer word if misspelt: a reading an edit less likely
+    # than a whole word, so after those as close.
+    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Grass", "Glassworks"]
+
+
+async def test_a_slip_that_makes_another_title_word(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Pong", day=1))  # "pong" is a title word
+    await store.reviews.add(make_review("Long Harbour", day=2))
+    assert await titles(store, "harbour pong ") == ["Long Harbour"]
+    # A review whose text holds every word as typed is the likelier reading.
+    await store.reviews.add(make_review("Daybreak", day=3, body="a harbour pong at dawn"))
+    assert await titles(store, "harbour pong ") == ["Daybreak", "Long Harbour"]
 
 
 async def test_suggestions_prefer_titles_matching_more_of_the_words(store: ReviewStore) -> None:

@@ -25,10 +25,10 @@ MAX_WORD_LENGTH = 60
 PREFIX_MIN_LENGTH = 4  # a short FTS prefix ("the"*) merges huge doclists (bench/README.md)
 START_WORDS_MAX = 24  # a shorter start stands for its words when it begins no more than these
 STARTS_MAX = 8  # starts of four letters or more looked up for a word being typed
-ALTERNATIVES_MAX = 40  # spellings of one typed word put to the full-text index, closest first
+ALTERNATIVES_MAX = 24  # spellings of one typed word put to the full-text index, closest first
 READINGS_MAX = 3  # spellings of each word tried when reading the text as the start of a title
 LAST_READINGS_MAX = 12  # and of the last word (still being typed, it has more)
-CORRECTIONS_MAX = 16  # readings of the whole text looked up as the start of a title
+CORRECTIONS_MAX = 12  # readings of the whole text looked up as the start of a title
 
 
 class Tier(IntEnum):
@@ -177,10 +177,10 @@ def spell(plan: SearchPlan, vocabulary: Vocabulary, fuzzy: bool = False) -> list
 
 
 def widen(spellings: Sequence[Spelling], vocabulary: Vocabulary) -> list[Spelling]:
-    """The spellings with every title word close to each typed word that is a title word
-    itself: a typo may make another word."""
+    """The spellings with the title words an edit from each typed word that is a title word
+    itself: a slip may make another word."""
     return [
-        replace(s, words=vocabulary.near(s.typed)) if s.words.keys() == {s.typed} else s
+        replace(s, words=vocabulary.near(s.typed, most=1)) if s.words.keys() == {s.typed} else s
         for s in spellings
     ]
 
@@ -289,13 +289,16 @@ def rank(
     candidates: Iterable[Candidate],
     limit: int,
     spellings: Sequence[Spelling] | None = None,
+    typos_after_text: bool = False,
 ) -> list[Candidate]:
     """Order hits tier by tier, each review once, at its best tier.
 
     Typo hits: the titles matching more of the typed words first, then those fewer edits away,
     then those matching whole words rather than their starts, then those with fewer other
     words. A title that misses a typed word, or is more than an edit a word away, comes after
-    the reviews whose text holds every word as typed.
+    the reviews whose text holds every word as typed; so do, with `typos_after_text` (every
+    typed word is a title word: reading one as a slip is the less likely reading), the typo
+    hits that do not start with the text so read (a typo hit's score is 1 if it does).
     """
     best: dict[int, Candidate] = {}
     for c in candidates:
@@ -315,6 +318,7 @@ def rank(
                 by_title[c.title_norm] = found
             missed, edits = found[0], found[1]
             close = not missed and edits <= len(spellings)
+            close = close and (c.score == 1 or not typos_after_text)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
             return (c.tier, (c.score,), "")
@@ -328,7 +332,11 @@ def _typo_distance(
     spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
 ) -> tuple[int, ...]:
     """(typed words the title does not match, edits to those it does, words matched only by
-    their start, and a little for each of the title's other words)."""
+    their start, and the title's other words).
+
+    A word matched by its start counts an edit more when that start was misspelt too: a
+    longer word, not finished, is a less likely reading than a whole word as near.
+    """
     missed = edits = started = 0
     present = set(title)
     matched: set[str] = set()
@@ -346,7 +354,7 @@ def _typo_distance(
         if closest is None:
             missed += 1
         else:
-            edits += closest[0]
+            edits += closest[0] + (closest[1] if closest[0] else 0)
             started += closest[1]
             matched.add(closest[2])
     return missed, edits, started, len(present) - len(matched)

@@ -177,14 +177,20 @@ class Vocabulary:
             self._near_cache[typed] = found
         return found
 
-    def near(self, typed: str) -> dict[str, int]:
-        """Title words within the edits `typed` allows, with their distance from it."""
-        most = allowed_edits(typed)
+    def near(self, typed: str, most: int = MAX_EDITS) -> dict[str, int]:
+        """Title words within the edits `typed` allows (and no more than `most`), with their
+        distance from it."""
+        most = min(most, allowed_edits(typed))
         found = {typed: 0} if typed in self.numbers else {}
         if most == 0:
             return found
+        if most < MAX_EDITS:  # a narrower lookup
+            numbers = self._numbers_spelt(deletions(typed, most))
+            candidates = list(map(self.words.__getitem__, numbers))
+        else:
+            candidates = self._candidates(typed)
         for word, edits, _ in process.extract(
-            typed, self._candidates(typed), scorer=OSA.distance, score_cutoff=most, limit=None
+            typed, candidates, scorer=OSA.distance, score_cutoff=most, limit=None
         ):
             found[word] = int(edits)
         return found

@@ -86,10 +86,10 @@ WHERE title_fts MATCH :match AND {VISIBLE} AND {FILTERS}
 ORDER BY f.rowid DESC LIMIT :many
 """
 # Titles starting with the text as the closest spellings of its words read it, in that order:
-# the first few for each reading.
+# the first few for each reading (their score of 1 says how they were found).
 _CORRECTED_STARTS = {
     server: f"""
-SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=1)}
 FROM json_each(:texts) t CROSS JOIN reviews r ON r.id IN (
 """
     + "\n    UNION ALL ".join(
@@ -115,7 +115,7 @@ ORDER BY body_fts.rowid DESC LIMIT :many
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
 CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
 SUGGESTIONS_FETCHED = 50
-CORRECTED_PER_READING = 10
+CORRECTED_PER_READING = 5
 _NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > ? ORDER BY id"
 # Every title word with its number of titles, as the full-text index counts them (db.py).
 _COMMON_TERMS = "SELECT term FROM temp.title_word_counts WHERE doc >= ?"
@@ -258,8 +258,8 @@ class Search:
         if include_body:
             params["body_match"] = plan.body_match
             text_hits = await self._db.read_briefly(_TEXT_HITS, params)
-        hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
-        return self._ranked(plan, hits + text_hits, spellings, limit)
+        hits, spellings, widened = await self._typo_hits(plan, params, bool(text_hits), words_asked)
+        return self._ranked(plan, hits + text_hits, spellings, limit, typos_after_text=widened)
 
     def _may_hold(self, plan: SearchPlan) -> bool:
         """False when the title words (if already in memory) show that no title holds every
@@ -277,15 +277,16 @@ class Search:
 
     async def _typo_hits(
         self, plan: SearchPlan, params: dict[str, Any], text_found: bool, words_asked: bool
-    ) -> tuple[list[Any], list[Spelling]]:
-        """Titles a typo or two from the text, and the spellings that rank them.
+    ) -> tuple[list[Any], list[Spelling], bool]:
+        """Titles a typo or two from the text, the spellings that rank them, and whether they
+        were found only by reading a typed title word as a slip.
 
         Titles holding the typed words that are title words as they are, and the others' close
         title words (a word being typed: the words it begins); and titles starting with the
-        text as its closest spellings read it. If that finds nothing, and no review's text
-        holds the words as typed: the starts of words a word being typed may be misspelt from;
-        any title word close to each typed word; then, if the words before the one being typed
-        are title words as typed, those alone.
+        text as its closest spellings read it. If that finds nothing: the title words an edit
+        from those typed words that are title words; then, if no review's text holds the words
+        as typed either, the starts of words a word being typed may be misspelt from; then, if
+        the words before the one being typed are title words as typed, those alone.
         """
         vocabulary = self.title_words.vocabulary()
         assert vocabulary is not None
@@ -294,30 +295,39 @@ class Search:
         found: dict[int, Any] = {}
         if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
             found = await self._typo_rows(spellings, vocabulary, params)
-        texts = corrected_texts(spellings, vocabulary.common)
-        if texts:
-            server = params["guild"] != rows.CATALOGUE
-            starting = await self._db.read_briefly(
-                _CORRECTED_STARTS[server],
-                params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
-            )
-            found |= _keep(starting, spellings)
+        found |= await self._corrected_starts(spellings, vocabulary, params)
+        if not found and any(word in vocabulary for word in plan.words):
+            # A slip may make another title word.
+            widened = widen(spellings, vocabulary)
+            found = await self._typo_rows(widened, vocabulary, params)
+            found |= await self._corrected_starts(widened, vocabulary, params)
+            if found:
+                return list(found.values()), widened, True
         if found or text_found:
-            return list(found.values()), spellings
+            return list(found.values()), spellings, False
         if plan.typing:
             spellings = spell(plan, vocabulary, fuzzy=True)
             found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
-        if not found and any(word in vocabulary for word in plan.words):
-            widened = widen(spellings, vocabulary)
-            found = await self._typo_rows(widened, vocabulary, params, fuzzy=True)
-            if found:
-                return list(found.values()), widened
         before = spellings[:-1]
         if not found and plan.typing and before and all(s.as_typed for s in before):
             # The words before the one being typed are titles' words as typed: that one may
             # be too far gone to tell.
             found = await self._typo_rows(before, vocabulary, params)
-        return list(found.values()), spellings
+        return list(found.values()), spellings, False
+
+    async def _corrected_starts(
+        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
+    ) -> dict[int, Any]:
+        """Titles starting with the text as its closest spellings read it, by id."""
+        texts = corrected_texts(spellings, vocabulary.common)
+        if not texts:
+            return {}
+        server = params["guild"] != rows.CATALOGUE
+        found = await self._db.read_briefly(
+            _CORRECTED_STARTS[server],
+            params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
+        )
+        return _keep(found, spellings)
 
     async def _typo_rows(
         self,
@@ -340,13 +350,14 @@ class Search:
         hits: list[Any],
         spellings: list[Spelling],
         limit: int,
+        typos_after_text: bool = False,
     ) -> list[ReviewSummary]:
         by_id = {row[0]: row for row in hits}
         candidates = [
             Candidate(Tier(row[HIT_TIER_AT]), row[0], row[TITLE_NORM_AT], row[6], row[SCORE_AT])
             for row in hits
         ]
-        ranked = rank(plan, candidates, limit, spellings)
+        ranked = rank(plan, candidates, limit, spellings, typos_after_text)
         return [rows.summary(by_id[c.id]) for c in ranked]
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
