@@ -289,16 +289,13 @@ def rank(
     candidates: Iterable[Candidate],
     limit: int,
     spellings: Sequence[Spelling] | None = None,
-    typos_after_text: bool = False,
 ) -> list[Candidate]:
     """Order hits tier by tier, each review once, at its best tier.
 
     Typo hits: the titles matching more of the typed words first, then those fewer edits away,
     then those matching whole words rather than their starts, then those with fewer other
     words. A title that misses a typed word, or is more than an edit a word away, comes after
-    the reviews whose text holds every word as typed; so do, with `typos_after_text` (every
-    typed word is a title word: reading one as a slip is the less likely reading), the typo
-    hits that do not start with the text so read (a typo hit's score is 1 if it does).
+    the reviews whose text holds every word as typed.
     """
     best: dict[int, Candidate] = {}
     for c in candidates:
@@ -318,7 +315,6 @@ def rank(
                 by_title[c.title_norm] = found
             missed, edits = found[0], found[1]
             close = not missed and edits <= len(spellings)
-            close = close and (c.score == 1 or not typos_after_text)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
             return (c.tier, (c.score,), "")

@@ -86,10 +86,10 @@ WHERE title_fts MATCH :match AND {VISIBLE} AND {FILTERS}
 ORDER BY f.rowid DESC LIMIT :many
 """
 # Titles starting with the text as the closest spellings of its words read it, in that order:
-# the first few for each reading (their score of 1 says how they were found).
+# the first few for each reading.
 _CORRECTED_STARTS = {
     server: f"""
-SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=1)}
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
 FROM json_each(:texts) t CROSS JOIN reviews r ON r.id IN (
 """
     + "\n    UNION ALL ".join(
@@ -258,8 +258,8 @@ class Search:
         if include_body:
             params["body_match"] = plan.body_match
             text_hits = await self._db.read_briefly(_TEXT_HITS, params)
-        hits, spellings, widened = await self._typo_hits(plan, params, bool(text_hits), words_asked)
-        return self._ranked(plan, hits + text_hits, spellings, limit, typos_after_text=widened)
+        hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
+        return self._ranked(plan, hits + text_hits, spellings, limit)
 
     def _may_hold(self, plan: SearchPlan) -> bool:
         """False when the title words (if already in memory) show that no title holds every
@@ -277,16 +277,15 @@ class Search:
 
     async def _typo_hits(
         self, plan: SearchPlan, params: dict[str, Any], text_found: bool, words_asked: bool
-    ) -> tuple[list[Any], list[Spelling], bool]:
-        """Titles a typo or two from the text, the spellings that rank them, and whether they
-        were found only by reading a typed title word as a slip.
+    ) -> tuple[list[Any], list[Spelling]]:
+        """Titles a typo or two from the text, and the spellings that rank them.
 
         Titles holding the typed words that are title words as they are, and the others' close
         title words (a word being typed: the words it begins); and titles starting with the
-        text as its closest spellings read it. If that finds nothing: the title words an edit
-        from those typed words that are title words; then, if no review's text holds the words
-        as typed either, the starts of words a word being typed may be misspelt from; then, if
-        the words before the one being typed are title words as typed, those alone.
+        text as its closest spellings read it. If that finds nothing, and no review's text
+        holds the words as typed: the title words an edit from those typed words that are title
+        words; then the starts of words a word being typed may be misspelt from; then, if the
+        words before the one being typed are title words as typed, those alone.
         """
         vocabulary = self.title_words.vocabulary()
         assert vocabulary is not None
@@ -296,15 +295,14 @@ class Search:
         if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
             found = await self._typo_rows(spellings, vocabulary, params)
         found |= await self._corrected_starts(spellings, vocabulary, params)
-        if not found and any(word in vocabulary for word in plan.words):
-            # A slip may make another title word.
+        if found or text_found:
+            return list(found.values()), spellings
+        if any(word in vocabulary for word in plan.words):  # a slip may make another word
             widened = widen(spellings, vocabulary)
             found = await self._typo_rows(widened, vocabulary, params)
             found |= await self._corrected_starts(widened, vocabulary, params)
             if found:
-                return list(found.values()), widened, True
-        if found or text_found:
-            return list(found.values()), spellings, False
+                return list(found.values()), widened
         if plan.typing:
             spellings = spell(plan, vocabulary, fuzzy=True)
             found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
@@ -313,7 +311,7 @@ class Search:
             # The words before the one being typed are titles' words as typed: that one may
             # be too far gone to tell.
             found = await self._typo_rows(before, vocabulary, params)
-        return list(found.values()), spellings, False
+        return list(found.values()), spellings
 
     async def _corrected_starts(
         self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
@@ -350,14 +348,13 @@ class Search:
         hits: list[Any],
         spellings: list[Spelling],
         limit: int,
-        typos_after_text: bool = False,
     ) -> list[ReviewSummary]:
         by_id = {row[0]: row for row in hits}
         candidates = [
             Candidate(Tier(row[HIT_TIER_AT]), row[0], row[TITLE_NORM_AT], row[6], row[SCORE_AT])
             for row in hits
         ]
-        ranked = rank(plan, candidates, limit, spellings, typos_after_text)
+        ranked = rank(plan, candidates, limit, spellings)
         return [rows.summary(by_id[c.id]) for c in ranked]
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
