@@ -305,6 +305,13 @@ async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: Review
     assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Grass", "Glassworks"]
 
 
+async def test_text_as_typed_before_a_title_begun_with_a_slip(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Harbour Jeans", day=1))
+    assert await titles(store, "harbour jen") == ["Harbour Jeans"]  # "jea..." with a slip
+    await store.reviews.add(make_review("Daybreak", day=2, body="the harbour jen at dawn"))
+    assert await titles(store, "harbour jen") == ["Daybreak", "Harbour Jeans"]
+
+
 async def test_a_slip_that_makes_another_title_word(store: ReviewStore) -> None:
     await store.reviews.add(make_review("Pong", day=1))  # "pong" is a title word
     await store.reviews.add(make_review("Long Harbour", day=2))

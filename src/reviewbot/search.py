@@ -294,8 +294,9 @@ def rank(
 
     Typo hits: the titles matching more of the typed words first, then those fewer edits away,
     then those matching whole words rather than their starts, then those with fewer other
-    words. A title that misses a typed word, or is more than an edit a word away, comes after
-    the reviews whose text holds every word as typed.
+    words. A title that misses a typed word, is more than an edit a word away, or holds a
+    typed word only as the misspelt start of a longer one, comes after the reviews whose text
+    holds every word as typed.
     """
     best: dict[int, Candidate] = {}
     for c in candidates:
@@ -313,8 +314,8 @@ def rank(
             if found is None:
                 found = _typo_distance(spellings, words(c.title_norm), memo)
                 by_title[c.title_norm] = found
-            missed, edits = found[0], found[1]
-            close = not missed and edits <= len(spellings)
+            missed, edits, misspelt_starts = found[0], found[1], found[4]
+            close = not missed and not misspelt_starts and edits <= len(spellings)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
             return (c.tier, (c.score,), "")
@@ -328,12 +329,12 @@ def _typo_distance(
     spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
 ) -> tuple[int, ...]:
     """(typed words the title does not match, edits to those it does, words matched only by
-    their start, and the title's other words).
+    their start, the title's other words, and words matched by a misspelt start).
 
     A word matched by its start counts an edit more when that start was misspelt too: a
     longer word, not finished, is a less likely reading than a whole word as near.
     """
-    missed = edits = started = 0
+    missed = edits = started = misspelt_starts = 0
     present = set(title)
     matched: set[str] = set()
     for i, spelling in enumerate(spellings):
@@ -349,11 +350,13 @@ def _typo_distance(
                 closest = (*found, word)
         if closest is None:
             missed += 1
-        else:
-            edits += closest[0] + (closest[1] if closest[0] else 0)
-            started += closest[1]
-            matched.add(closest[2])
-    return missed, edits, started, len(present) - len(matched)
+            continue
+        misspelt_start = closest[1] and closest[0] > 0
+        edits += closest[0] + misspelt_start
+        started += closest[1]
+        misspelt_starts += misspelt_start
+        matched.add(closest[2])
+    return missed, edits, started, len(present) - len(matched), misspelt_starts
 
 
 _UNSEEN = object()
