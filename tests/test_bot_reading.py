@@ -302,6 +302,21 @@ async def test_autocomplete_offers_titles_typo_tolerant_and_latest_when_empty(
     assert byline(shown) == "by Stanisław Lem · 📖 Book"
 
 
+async def test_autocomplete_forgives_two_slips_and_one_in_the_word_being_typed(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot
+) -> None:
+    reader = guild.add_member("reader")
+
+    async def first(typed: str) -> str:
+        choices = await loopback.autocomplete(guild, reader, "review show", "title", typed)
+        return str(choices[0]["name"]) if choices else ""
+
+    assert (await first("fleebeg")).startswith("Fleabag")
+    assert (await first("the godfathr pa")).startswith("The Godfather Part II")
+    assert (await first("gdofa")).startswith("The Godfather")
+    assert (await first("solars")).startswith("Solaris")
+
+
 @pytest.mark.parametrize(
     "typed",
     ['"', '"AND" (NOT) *', "NEAR(", "x" * 100, "🎬" * 50, "\u200b\u200d", "))", "*" * 99],

@@ -23,6 +23,7 @@ CORE = {
     "errors",
     "labels",
     "search",
+    "spelling",
     "pages",
     "files",
     "catalogue",

@@ -4,7 +4,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
@@ -49,7 +49,9 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
         "Night",  # one letter swapped, and nothing else in the title
         "A Quiet Night In",
         "Night Train to Lisbon",
-        "Daybreak",  # only the review text
+        "Daybreak",  # the review text holds the word as typed
+        "Knight Rider",  # two edits (a five-letter word may be two away): after the text
+        "Nightcrawler",  # a swap away from its start, if the word is still being typed
     ]
     assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
@@ -271,3 +273,118 @@ async def test_a_title_whose_first_write_failed_is_found_by_typos_once_stored(
         db.execute("DROP TRIGGER refuse")
     await store.reviews.publish(review)
     assert await titles(store, "Quixotik Zepelin", guild_id=5) == ["Quixotic Zeppelin"]
+
+
+async def test_two_edits_find_a_long_word_and_one_edit_a_short_one(sample: ReviewStore) -> None:
+    assert (await titles(sample, "fleebeg"))[0] == "Fleabag"  # two letters changed
+    assert (await titles(sample, "the godfahtr prat ii"))[0] == "The Godfather Part II"
+    assert (await titles(sample, "eher"))[0] == "Her"  # one letter added to a short word
+    assert await titles(sample, "hrre") == []  # two edits in a word of four letters: too far
+
+
+async def test_a_typo_in_the_word_being_typed(sample: ReviewStore) -> None:
+    # The last word may be unfinished: a misspelling of the start of a title word.
+    assert (await titles(sample, "the godfathr pa"))[0] == "The Godfather Part II"
+    assert (await titles(sample, "solars"))[:2] == ["Solaris", "Solaris"]
+    assert (await titles(sample, "godfahte"))[:2] == ["The Godfather", "The Godfather Part II"]
+    # Only the start of a word is near: "godfa" with two letters swapped, "godfath" with two
+    # pairs swapped.
+    assert (await titles(sample, "gdofa"))[:2] == ["The Godfather", "The Godfather Part II"]
+    assert (await titles(sample, "gofdaht"))[:2] == ["The Godfather", "The Godfather Part II"]
+    assert (await titles(sample, "randmo acc"))[0] == "Random Access Memories"
+    # Finished (a space after it), it is a whole word, and "acc" is three edits from "access".
+    assert await titles(sample, "randmo acc ") == []
+
+
+async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: ReviewStore) -> None:
+    for day, title in enumerate(["Grass", "Glass", "Glassworks", "A Glass Onion"], start=1):
+        await store.reviews.add(make_review(title, day=day))
+    assert await titles(store, "glasss ") == ["Glass", "A Glass Onion", "Grass"]
+    # Still being typed, it may begin a longer word if misspelt: a reading an edit less likely
+    # than a whole word, so after those as close.
+    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Grass", "Glassworks"]
+
+
+async def test_text_as_typed_before_a_title_begun_with_a_slip(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Harbour Jeans", day=1))
+    assert await titles(store, "harbour jen") == ["Harbour Jeans"]  # "jea..." with a slip
+    await store.reviews.add(make_review("Daybreak", day=2, body="the harbour jen at dawn"))
+    assert await titles(store, "harbour jen") == ["Daybreak", "Harbour Jeans"]
+
+
+async def test_a_slip_that_makes_another_title_word(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Pong", day=1))  # "pong" is a title word
+    await store.reviews.add(make_review("Long Harbour", day=2))
+    assert await titles(store, "harbour pong ") == ["Long Harbour"]
+    # A review whose text holds every word as typed is the likelier reading: no slip is sought.
+    await store.reviews.add(make_review("Daybreak", day=3, body="a harbour pong at dawn"))
+    assert await titles(store, "harbour pong ") == ["Daybreak"]
+
+
+async def test_suggestions_prefer_titles_matching_more_of_the_words(store: ReviewStore) -> None:
+    for day, title in enumerate(["Storm", "Quiet Storm", "Quiet"], start=1):
+        await store.reviews.add(make_review(title, day=day))
+    assert await store.search("quiet strom zzzz") == []
+    suggestions = await store.search.suggest("quiet strom zzzz", None)
+    assert suggestions[0] == "Quiet Storm"  # two of the words, then one
+    assert set(suggestions[1:]) == {"Storm", "Quiet"}
+    assert await store.search.suggest("fleebeg zzz", None) == []  # no title word is close
+    await store.reviews.add(make_review("Fleabag"))
+    assert await store.search.suggest("fleebeg zzz", None) == ["Fleabag"]
+
+
+async def test_typos_find_titles_another_connection_stored_later(
+    store: ReviewStore, db_path: Path
+) -> None:
+    await store.reviews.add(make_review("Solaris"))
+    assert await titles(store, "solaros") == ["Solaris"]  # the title words are in memory now
+    async with ReviewStore.open(db_path) as other:  # as `reviewbot import` beside the bot
+        await other.reviews.add(make_review("Quixotic Zeppelin"))
+    assert await titles(store, "quixotik zepelin") == ["Quixotic Zeppelin"]
+    assert await titles(store, "quixoti") == ["Quixotic Zeppelin"]
+
+
+def _one_edit(word: str, where: int, letter: str, how: int) -> str:
+    where %= len(word)
+    if how == 0:
+        return word[:where] + letter + word[where + 1 :]
+    if how == 1:
+        return word[:where] + letter + word[where:]
+    if how == 2:
+        return word[:where] + word[where + 1 :]
+    where = min(where, len(word) - 2)
+    return word[:where] + word[where + 1] + word[where] + word[where + 2 :]
+
+
+SAMPLE_TITLES = [
+    "Amélie", "Cats", "Close to the Edge", "Fleabag", "Her", "Hollow Knight", "Kid A",
+    "Mad Max: Fury Road", "Outer Wilds", "Random Access Memories", "Rumours", "Solaris",
+    "The Godfather", "The Godfather Part II", "The Sixth Sense", "The Wire",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=st.sampled_from(SAMPLE_TITLES),
+    where=st.integers(0, 30),
+    letter=st.sampled_from("aeiourstnlkp"),
+    how=st.integers(0, 3),
+    cut=st.booleans(),
+)
+async def test_a_title_typed_with_one_slip_is_among_the_answers(
+    sample: ReviewStore, title: str, where: int, letter: str, how: int, cut: bool
+) -> None:
+    """Any title, one letter wrong, added, left out or swapped in a word (that keeps three
+    letters or more), maybe typed no further than that word: its reviews are among the
+    answers."""
+    words = plan_search(title).words
+    long_words = [i for i, w in enumerate(words) if len(w) >= 3]
+    i = long_words[where % len(long_words)]
+    slipped = _one_edit(words[i], where, letter, how)
+    assume(len(slipped) >= 3)  # a shorter word is taken as typed
+    typed = " ".join([*words[:i], slipped, *([] if cut else words[i + 1 :])])
+    hits = await sample.search(typed, limit=25)
+    assert len(hits) <= 25
+    assert title in {hit.title for hit in hits}, (typed, [hit.title for hit in hits])

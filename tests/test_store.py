@@ -47,6 +47,8 @@ async def test_every_earlier_schema_version_migrates_forward_keeping_reviews(
             assert old is not None and (old.position, old.total) == (1, 2)
             assert [hit.title for hit in await store.search("her")] == ["Her"]
             assert [hit.title for hit in await store.search("from before")] == ["Old"]
+            if stop_after < 6:  # migration 6 takes the words of titles stored before it
+                assert [hit.title for hit in await store.search("olld")] == ["Old"]
 
 
 async def test_a_database_from_a_newer_reviewbot_is_refused(db_path: Path) -> None:

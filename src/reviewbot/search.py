@@ -1,27 +1,34 @@
 """Search planning: typed text becomes safe full-text queries, and tiered hits become one ranking.
 
-Tiers, best first: exact title, title prefix, every title word, title words within a typo or two,
-then the review text. Nothing a person types reaches FTS5 unquoted: each word becomes a quoted
-token, so quotes, `*`, `AND`, `NEAR(`, `^` or `:` are only ever words or separators.
+Tiers, best first: exact title, title prefix, every title word, title words within a typo or two
+(see `spelling`), then the review text. Nothing a person types reaches FTS5 unquoted: each word
+becomes a quoted token, so quotes, `*`, `AND`, `NEAR(`, `^` or `:` are only ever words or
+separators.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
-
-from rapidfuzz.distance import OSA
+from typing import Any, NamedTuple
 
 from .review import TITLE_MAX, normalise
+from .spelling import MAX_EDITS, Vocabulary, allowed_edits, edit_distance
+
+__all__ = ["Candidate", "SearchPlan", "Spelling", "Tier", "edit_distance", "plan_search", "rank"]
 
 _WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 12  # more words than any title has; keeps the full-text query small
 MAX_WORD_LENGTH = 60
-TYPO_MIN_LENGTH = 3  # shorter words have too many one-letter neighbours to be worth guessing
 PREFIX_MIN_LENGTH = 4  # a short FTS prefix ("the"*) merges huge doclists (bench/README.md)
+START_WORDS_MAX = 24  # a shorter start stands for its words when it begins no more than these
+STARTS_MAX = 8  # starts of four letters or more looked up for a word being typed
+ALTERNATIVES_MAX = 24  # spellings of one typed word put to the full-text index, closest first
+READINGS_MAX = 3  # spellings of each word tried when reading the text as the start of a title
+LAST_READINGS_MAX = 12  # and of the last word (still being typed, it has more)
+CORRECTIONS_MAX = 12  # readings of the whole text looked up as the start of a title
 
 
 class Tier(IntEnum):
@@ -30,6 +37,9 @@ class Tier(IntEnum):
     WORDS = 2
     TYPO = 3
     BODY = 4
+
+
+_FAR_TYPO = Tier.BODY + 0.5  # where typo hits that are not close rank
 
 
 def title_words(text: str) -> set[str]:
@@ -42,70 +52,225 @@ def words(text: str) -> list[str]:
     return [w[:MAX_WORD_LENGTH] for w in _WORD.findall(text)][:MAX_WORDS]
 
 
-def one_deletions(word: str) -> set[str]:
-    """The word and each spelling with one letter left out (symmetric-delete typo matching)."""
-    if len(word) < TYPO_MIN_LENGTH:
-        return {word}
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def spelling_rows(terms: Iterable[str]) -> list[tuple[str, str]]:
-    """(variant, term) rows for the typo index, in key order (faster to insert)."""
-    return sorted({(variant, term) for term in terms for variant in one_deletions(term)})
-
-
 def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def edit_distance(a: str, b: str, cap: int = 3) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours is one edit), capped at `cap`.
-
-    rapidfuzz computes it in C++, far faster than the same dynamic programme in Python, and
-    ranking a fresh typo's candidates compares hundreds of word pairs.
-    """
-    return OSA.distance(a, b, score_cutoff=cap - 1)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchPlan:
-    """Everything the store needs to run one search, computed once from the typed text."""
+class SearchPlan(NamedTuple):
+    """What the store needs to run one search, from the typed text (a tuple: one is made per
+    keystroke, and the full-text queries only when a tier needs them)."""
 
     text: str  # normalised, as titles are stored
     words: tuple[str, ...]
-    prefix_end: str  # exclusive upper bound of titles starting with `text`
-    title_match: str | None  # every word, the last one also as a prefix while it is being typed
-    body_match: str | None
+    typing: bool  # the last word may be unfinished: no space after it
 
     @property
     def searchable(self) -> bool:
         return bool(self.text)
 
-    def typo_variants(self) -> str:
-        """JSON `[[word index, spelling], ...]`: each word and its one-letter deletions."""
-        pairs = [[i, v] for i, w in enumerate(self.words) for v in sorted(one_deletions(w))]
-        return json.dumps(pairs, ensure_ascii=False)
+    @property
+    def prefix_end(self) -> str:
+        """The exclusive upper bound of titles starting with `text`."""
+        return self.text + "\U0010ffff"
+
+    @property
+    def title_match(self) -> str | None:
+        """Every word, the last one also as a prefix while it is being typed."""
+        if not self.words:
+            return None
+        tokens = [_quoted(w) for w in self.words]
+        if self.typing and len(self.words[-1]) >= PREFIX_MIN_LENGTH:  # or any word it begins
+            tokens[-1] += "*"
+        return " AND ".join(tokens)
+
+    @property
+    def body_match(self) -> str | None:
+        return " AND ".join(_quoted(w) for w in self.words) if self.words else None
 
 
 def plan_search(typed: str) -> SearchPlan:
     text = normalise(typed[: TITLE_MAX * 4])[:TITLE_MAX]
-    found = words(text)
-    title_match = body_match = None
-    if found:
-        tokens = [_quoted(w) for w in found]
-        last = found[-1]
-        still_typing = typed == typed.rstrip() and len(last) >= PREFIX_MIN_LENGTH
-        if still_typing:  # the word itself or any word it begins
-            tokens[-1] += "*"
-        title_match = " AND ".join(tokens)
-        body_match = " AND ".join(_quoted(w) for w in found)
-    return SearchPlan(
-        text=text,
-        words=tuple(found),
-        prefix_end=text + "\U0010ffff",
-        title_match=title_match,
-        body_match=body_match,
-    )
+    found = tuple(words(text))
+    return SearchPlan(text, found, bool(found) and not typed[-1:].isspace())
+
+
+# Typos -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """What one typed word may stand for, each with its edits from what was typed: title words,
+    and for the word still being typed, title words it may be the start of, and starts of title
+    words (every word beginning with one).
+
+    An open spelling is a start too short to look up (a letter or two that begin thousands of
+    words): it narrows nothing down, and a title only ranks higher for matching it.
+    """
+
+    typed: str
+    words: Mapping[str, int]
+    begun: Mapping[str, int] = field(default_factory=dict)
+    starts: Mapping[str, int] = field(default_factory=dict)
+    open: bool = False
+
+    @property
+    def as_typed(self) -> bool:
+        """Whether the typed word stands only for itself (a title word, or the start of some)."""
+        return (
+            self.words.keys() <= {self.typed}
+            and not self.begun
+            and self.starts.keys() <= {self.typed}
+        )
+
+    def match(self, title_word: str) -> tuple[int, int] | None:
+        """(edits, 1 if only as a start else 0) from the typed word to `title_word`, or None
+        if it is not one the typed word stands for."""
+        edits = self.words.get(title_word)
+        if edits is not None:
+            return edits, 0
+        best = self.begun.get(title_word)
+        for start, start_edits in self.starts.items():
+            if (best is None or start_edits < best) and title_word.startswith(start):
+                best = start_edits
+        return None if best is None else (best, 1)
+
+    def tokens(self, fuzzy: bool = False) -> list[str]:
+        """Full-text tokens for the spellings, closest first: the title words, and the starts
+        as typed (with `fuzzy`, also those an edit or two away)."""
+        most = MAX_EDITS if fuzzy else 0
+        ranked = sorted(
+            [(edits, 0, _quoted(word)) for word, edits in self.words.items()]
+            + [(edits, 1, _quoted(word)) for word, edits in self.begun.items()]
+            + [
+                (edits, 1, _quoted(start) + "*")
+                for start, edits in self.starts.items()
+                if edits <= most and len(start) >= PREFIX_MIN_LENGTH
+            ]
+        )
+        return list(dict.fromkeys(token for _, _, token in ranked))[:ALTERNATIVES_MAX]
+
+    def readings(self, most: int, common: Container[str]) -> list[tuple[int, str]]:
+        """(edits, word or start) for the `most` closest ways to read the typed word: among
+        equals, a word in many titles, then the longer (the more telling)."""
+        found = dict(self.starts)
+        found.update(self.begun)
+        found.update(self.words)
+        ranked = sorted(
+            found.items(), key=lambda item: (item[1], item[0] not in common, -len(item[0]), item[0])
+        )
+        return [(edits, text) for text, edits in ranked[:most]]
+
+
+def spell(plan: SearchPlan, vocabulary: Vocabulary, fuzzy: bool = False) -> list[Spelling]:
+    """Each typed word's spellings: itself when it is a title word, else the title words a typo
+    or two from it; and for the word still being typed, the starts of words it is or is an
+    edit from (with `fuzzy`, also the words those begin, and the words whose longer starts are
+    within its edits)."""
+    found = []
+    for i, word in enumerate(plan.words):
+        near = {word: 0} if word in vocabulary else vocabulary.near(word)
+        if plan.typing and i == len(plan.words) - 1:
+            found.append(_spell_start(word, near, vocabulary, fuzzy))
+        else:
+            found.append(Spelling(word, near))
+    return found
+
+
+def widen(spellings: Sequence[Spelling], vocabulary: Vocabulary) -> list[Spelling]:
+    """The spellings with the title words an edit from each typed word that is a title word
+    itself: a slip may make another word."""
+    return [
+        replace(s, words=vocabulary.near(s.typed, most=1)) if s.words.keys() == {s.typed} else s
+        for s in spellings
+    ]
+
+
+def _spell_start(word: str, near: dict[str, int], vocabulary: Vocabulary, fuzzy: bool) -> Spelling:
+    begun = vocabulary.begun_near(word) if fuzzy else {}
+    close = sorted(vocabulary.starts_one_edit_from(word), key=len, reverse=True)
+    starts: dict[str, int] = {}
+    is_open = False
+    telling = 0
+    for start, edits in [(word, 0)] + [(start, 1) for start in close]:
+        if start in starts:
+            continue
+        if len(start) >= PREFIX_MIN_LENGTH:
+            if edits == 0 or telling < STARTS_MAX:  # the longest, most telling ones
+                starts[start] = edits
+                telling += 1
+            continue
+        starts[start] = edits  # too short to ask the index for: the text's readings use it
+        if edits and not fuzzy:
+            continue  # a short start an edit away stands for many words: a last resort
+        words_begun = vocabulary.starting(start, START_WORDS_MAX)
+        if words_begun is None and start == word:
+            is_open = True
+        for other in words_begun or ():
+            begun[other] = min(edits, begun.get(other, edits))
+    return Spelling(word, near, begun, starts, is_open)
+
+
+def typo_match(
+    spellings: Sequence[Spelling],
+    common: Container[str] = (),
+    fuzzy: bool = False,
+    joiner: str = "AND",
+) -> tuple[str, list[Spelling]] | None:
+    """The full-text query for titles holding a spelling of every word (of any, with "OR"),
+    and the spellings the query leaves for the titles found to be checked against; or None
+    when no title can hold them.
+
+    A word that is, or may be, one in `common` is in so many titles that asking for it too
+    only slows the index down: with other words beside it, it is checked afterwards. So is a
+    start too short to look up.
+    """
+    asked = [s for s in spellings if not s.open]
+    if joiner == "AND":
+        telling = [s for s in asked if not _maybe_common(s, common)]
+        if telling:
+            asked = telling
+    groups = []
+    for spelling in asked:
+        tokens = spelling.tokens(fuzzy)
+        if tokens:
+            groups.append("(" + " OR ".join(tokens) + ")")
+        elif joiner == "AND":
+            return None
+    if not groups:
+        return None
+    left = [s for s in spellings if s not in asked] if joiner == "AND" else []
+    return f" {joiner} ".join(groups), left
+
+
+def _maybe_common(spelling: Spelling, common: Container[str]) -> bool:
+    return spelling.typed in common or any(word in common for word in spelling.words)
+
+
+def holds(spelling: Spelling, title: Collection[str]) -> bool:
+    """Whether the title (its words) holds a word the typed word may stand for."""
+    if spelling.typed in title:
+        return True
+    return any(spelling.match(word) is not None for word in title)
+
+
+def corrected_texts(spellings: Sequence[Spelling], common: Container[str] = ()) -> list[str]:
+    """The typed text read with the closest spellings of its words, closest first: what a
+    title starting with it was most likely meant to begin with."""
+    # (edits, how far down each word's readings, text): the closest readings first, and
+    # among those as close, the ones made of each word's likelier readings.
+    readings: list[tuple[int, int, str]] = [(0, 0, "")]
+    for i, spelling in enumerate(spellings):
+        most = LAST_READINGS_MAX if i == len(spellings) - 1 else READINGS_MAX
+        options = spelling.readings(most, common) or [(0, spelling.typed)]
+        readings = sorted(
+            (edits + more, down + place, f"{text} {word}" if text else word)
+            for edits, down, text in readings
+            for place, (more, word) in enumerate(options)
+        )[:CORRECTIONS_MAX]
+    return list(dict.fromkeys(text for edits, _, text in readings if edits > 0))
+
+
+# Ranking -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +284,87 @@ class Candidate:
     score: float = 0.0  # body hits: the review's length (shorter is better)
 
 
-def rank(plan: SearchPlan, candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
-    """Order hits tier by tier, each review once, at its best tier."""
+def rank(
+    plan: SearchPlan,
+    candidates: Iterable[Candidate],
+    limit: int,
+    spellings: Sequence[Spelling] | None = None,
+) -> list[Candidate]:
+    """Order hits tier by tier, each review once, at its best tier.
+
+    Typo hits: the titles matching more of the typed words first, then those fewer edits away,
+    then those matching whole words rather than their starts, then those with fewer other
+    words. A title that misses a typed word, is more than an edit a word away, or holds a
+    typed word only as the misspelt start of a longer one, comes after the reviews whose text
+    holds every word as typed.
+    """
     best: dict[int, Candidate] = {}
     for c in candidates:
         if c.id not in best or c.tier < best[c.id].tier:
             best[c.id] = c
     newest_first = sorted(best.values(), key=lambda c: (c.published_at, c.id), reverse=True)
-    return sorted(newest_first, key=lambda c: _sort_key(plan, c))[:limit]
+    if spellings is None:
+        spellings = [Spelling(w, {}) for w in plan.words]
+    by_title: dict[str, tuple[int, ...]] = {}
+    memo: dict[tuple[int, str], Any] = {}
+
+    def key(c: Candidate) -> tuple[float, tuple[float, ...], str]:
+        if c.tier is Tier.TYPO:
+            found = by_title.get(c.title_norm)
+            if found is None:
+                found = _typo_distance(spellings, words(c.title_norm), memo)
+                by_title[c.title_norm] = found
+            missed, edits, misspelt_starts = found[0], found[1], found[4]
+            close = not missed and not misspelt_starts and edits <= len(spellings)
+            return (c.tier if close else _FAR_TYPO, found, c.title_norm)
+        if c.tier is Tier.BODY:
+            return (c.tier, (c.score,), "")
+        # Within the title tiers the title with the fewest extra characters is the closest match.
+        return (c.tier, (len(c.title_norm) - len(plan.text),), c.title_norm)
+
+    return sorted(newest_first, key=key)[:limit]
 
 
-def _sort_key(plan: SearchPlan, c: Candidate) -> tuple[int, float, str]:
-    """Ties keep the newest review first (the list is sorted newest first before this key)."""
-    if c.tier is Tier.TYPO:
-        return (c.tier, _typo_distance(plan.words, words(c.title_norm)), c.title_norm)
-    if c.tier is Tier.BODY:
-        return (c.tier, c.score, "")
-    # Within the title tiers the title with the fewest extra characters is the closest match.
-    return (c.tier, len(c.title_norm) - len(plan.text), c.title_norm)
+def _typo_distance(
+    spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
+) -> tuple[int, ...]:
+    """(typed words the title does not match, edits to those it does, words matched only by
+    their start, the title's other words, and words matched by a misspelt start).
+
+    A word matched by its start counts an edit more when that start was misspelt too: a
+    longer word, not finished, is a less likely reading than a whole word as near.
+    """
+    missed = edits = started = misspelt_starts = 0
+    present = set(title)
+    matched: set[str] = set()
+    for i, spelling in enumerate(spellings):
+        if spelling.typed in present:
+            matched.add(spelling.typed)
+            continue
+        closest: tuple[int, int, str] | None = None
+        for word in present:
+            found = memo.get((i, word), _UNSEEN)
+            if found is _UNSEEN:
+                found = memo[i, word] = _match(spelling, word)
+            if found is not None and (closest is None or found < closest[:2]):
+                closest = (*found, word)
+        if closest is None:
+            missed += 1
+            continue
+        misspelt_start = closest[1] and closest[0] > 0
+        edits += closest[0] + misspelt_start
+        started += closest[1]
+        misspelt_starts += misspelt_start
+        matched.add(closest[2])
+    return missed, edits, started, len(present) - len(matched), misspelt_starts
 
 
-def _typo_distance(wanted: Sequence[str], title_words: Sequence[str]) -> float:
-    if not title_words:
-        return float(len(wanted) * 3)
-    # Most typed words are spelt right: a word of the title is 0 away without comparing it
-    # with every other word.
-    present = set(title_words)
-    total = sum(
-        0 if w in present else min(edit_distance(w, t) for t in title_words) for w in wanted
-    )
-    return total + 0.01 * max(0, len(title_words) - len(wanted))
+_UNSEEN = object()
+
+
+def _match(spelling: Spelling, word: str) -> tuple[int, int] | None:
+    found = spelling.match(word)
+    if found is None and not (spelling.words or spelling.begun or spelling.starts):
+        distance = edit_distance(spelling.typed, word)  # not spelt out: plain distance
+        found = (distance, 0) if distance <= allowed_edits(spelling.typed) else None
+    return found

@@ -151,9 +151,15 @@ def quick_reader(database: str, *, uri: bool) -> sqlite3.Connection:
         # In WAL mode a read waits for no writer; only recovering a crashed writer's
         # log (milliseconds) could hold it up, and then it waits here, briefly.
         reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
-        reader.execute("PRAGMA query_only = ON")
         reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
         reader.execute(f"PRAGMA temp_store = {TEMP_STORE}")
+        # How many titles hold each word, as the title index counts them: read (a whole pass
+        # over the index) only when typo search first needs it.
+        reader.execute(
+            "CREATE VIRTUAL TABLE temp.title_word_counts"
+            " USING fts5vocab(main, 'title_fts', 'row')"
+        )
+        reader.execute("PRAGMA query_only = ON")
     except BaseException:
         reader.close()
         raise

@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -17,6 +18,10 @@ import aiosqlite
 from .connect import SIDE_FILES, connect
 from .problems import StoreError, database_problem
 
+# A read that is usually quick runs in place, but gives the event loop back (and goes to the
+# worker thread instead) once it has run this long; checked every so many SQLite steps.
+BRIEF_READ_SECONDS = 0.001
+BRIEF_READ_CHECK_STEPS = 1_000
 Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
 
@@ -61,6 +66,28 @@ class Database:
     def read(self, sql: str, params: Params = ()) -> list[Any]:
         """The rows of a quick read, run on the event loop's thread."""
         return self._reader.execute(sql, params).fetchall()
+
+    async def read_briefly(self, sql: str, params: Params = ()) -> list[Any]:
+        """The rows of a read that is quick for most text and slow for some (a full-text query
+        of common words): in place, unless it runs past a brief budget; then it is abandoned
+        and run again through aiosqlite, so that it holds up nothing else."""
+        deadline = time.perf_counter() + BRIEF_READ_SECONDS
+        tripped = False
+
+        def too_long() -> bool:
+            nonlocal tripped
+            tripped = time.perf_counter() > deadline
+            return tripped
+
+        self._reader.set_progress_handler(too_long, BRIEF_READ_CHECK_STEPS)
+        try:
+            return self._reader.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            if not tripped:
+                raise
+        finally:
+            self._reader.set_progress_handler(None, 0)
+        return await self.fetch(sql, params)
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Any]:
         """The rows of a read that may take milliseconds, or that must see this connection's

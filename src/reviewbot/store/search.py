@@ -1,129 +1,155 @@
-"""Search in SQL: the title tiers, typos and review text, saved searches, the spelling index."""
+"""Search in SQL: the title tiers, typos and review text, saved searches, and the title words."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from ..review import Category, Rating, ReviewSummary, utc_now
-from ..search import Candidate, Tier, plan_search, rank, spelling_rows, title_words
+from ..search import (
+    PREFIX_MIN_LENGTH,
+    Candidate,
+    SearchPlan,
+    Spelling,
+    Tier,
+    corrected_texts,
+    holds,
+    plan_search,
+    rank,
+    spell,
+    title_words,
+    typo_match,
+    widen,
+)
+from ..spelling import Vocabulary
 from . import rows
 from .db import Database
 from .rows import FILTERS, SUMMARY, VISIBLE
 
-# Typo and text hits hold what ranking them in Python needs (tier, id, title_norm,
-# published_at, score); their summaries are read for the few ranked first only.
-_HIT = "r.id, r.title_norm, r.published_at, {score} AS score"
+
+def _titles(filtered: bool, server: bool) -> str:
+    """Titles equal to the text, then titles starting with it: in each scope the first few in
+    the title index's order (the exact title comes first). The normalised title follows the
+    summary's columns."""
+    filters = FILTERS if filtered else "1"
+    scopes = ["r.guild_id = 0"] + (["r.guild_id = :guild"] if server else [])
+    return "\nUNION ALL\n".join(
+        f"SELECT * FROM (SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM reviews r"
+        f" WHERE {scope} AND r.title_norm >= :text AND r.title_norm < :prefix_end"
+        f" AND {filters} ORDER BY r.title_norm LIMIT :limit)"
+        for scope in scopes
+    )
 
 
-def _ranked_titles(filtered: bool) -> str:
-    """The title tiers, best first, each taking only the room the tiers before it left.
-
-    A row read at a random place is most of a title search's cost, so reviews are chosen
-    from the title index alone wherever it can (unfiltered exact and prefix matches: newest
-    by id among equal titles), and only the answer's rows are read.
-    """
+def _exact_titles(filtered: bool) -> str:
+    """The newest reviews (by id) titled exactly as typed: for a title so crowded that its
+    reviews fill the answer, where the title index's order would pick them by creator."""
     filters = FILTERS if filtered else "1"
     return f"""
-WITH exact(id) AS MATERIALIZED (
+SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM (
     SELECT r.id FROM reviews r WHERE {VISIBLE} AND r.title_norm = :text AND {filters}
     ORDER BY r.id DESC LIMIT :limit
-), prefix(id) AS MATERIALIZED (
-    -- Up to :limit titles from each scope in index order, the shortest of them kept.
-    SELECT id FROM (
-        SELECT * FROM (SELECT r.id, r.title_norm FROM reviews r
-            WHERE r.guild_id = 0 AND r.title_norm > :text AND r.title_norm < :prefix_end
-              AND {filters}
-            ORDER BY r.title_norm LIMIT :limit)
-        UNION ALL
-        SELECT * FROM (SELECT r.id, r.title_norm FROM reviews r
-            WHERE r.guild_id = :guild AND :guild <> 0
-              AND r.title_norm > :text AND r.title_norm < :prefix_end AND {filters}
-            ORDER BY r.title_norm LIMIT :limit))
-    ORDER BY length(title_norm), title_norm, id DESC
-    LIMIT max(0, :limit - (SELECT count(*) FROM exact))
-), room(n) AS MATERIALIZED (
-    SELECT :limit - (SELECT count(*) FROM exact) - (SELECT count(*) FROM prefix)
-), words(id) AS MATERIALIZED (
-    -- The newest titles holding every word, outside the range the prefix tier covers (so no
-    -- review is found twice). Skipped ('""' matches nothing, at no cost; a LIMIT of 0 still
-    -- runs the query) when there is no room left, or when a title of several words was
-    -- typed in full.
-    SELECT f.rowid FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    WHERE title_fts MATCH (SELECT CASE
-            WHEN n <= 0 OR (:word_count > 1 AND EXISTS (SELECT 1 FROM exact)) THEN '""'
-            ELSE :title_match END FROM room)
-      AND {VISIBLE} AND {filters}
-      AND NOT (r.title_norm >= :text AND r.title_norm < :prefix_end)
-    ORDER BY f.rowid DESC LIMIT (SELECT max(0, n) FROM room)
-)
-SELECT {SUMMARY} FROM (
-    SELECT 0 AS tier, id FROM exact UNION ALL SELECT 1, id FROM prefix
-    UNION ALL SELECT 2, id FROM words
 ) h CROSS JOIN reviews r ON r.id = h.id
--- Best tier first, then the title with the fewest extra characters, then the newest.
-ORDER BY h.tier, length(r.title_norm), r.title_norm, r.published_at DESC, r.id DESC
+ORDER BY r.published_at DESC, r.id DESC
 """
 
 
-_RANKED_TITLES = {filtered: _ranked_titles(filtered) for filtered in (False, True)}
-# Summaries of reviews chosen by id, in the order given.
-_SUMMARIES = f"""
-SELECT {SUMMARY} FROM json_each(:ids) j CROSS JOIN reviews r ON r.id = j.value ORDER BY j.key
+def _title_words(filtered: bool) -> str:
+    """The newest titles holding every word, outside the range the prefix tier covers (so no
+    review is found twice)."""
+    filters = FILTERS if filtered else "1"
+    return f"""
+SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM title_fts f
+JOIN reviews r ON r.id = f.rowid
+WHERE title_fts MATCH :title_match AND {VISIBLE} AND {filters}
+  AND NOT (r.title_norm >= :text AND r.title_norm < :prefix_end)
+ORDER BY f.rowid DESC LIMIT :room
 """
 
-# Typo tier: each query word is widened to the title words its one-letter deletions reach in
-# the variant index; a word that is a title word somewhere stays as it is while another word
-# is unknown (that one is the typo). The full-text query is assembled in SQL from those words
-# (already tokens: quoting is enough). Search needs a spelling for every word; "did you mean"
-# takes any.
-_TYPO_WORDS = """
-WITH words(i, word) AS (
-    SELECT key, value FROM json_each(:words)
-), known(i) AS (
-    SELECT w.i FROM words w
-    WHERE EXISTS (SELECT 1 FROM title_term_variants v WHERE v.variant = w.word AND v.term = w.word)
-), wanted(i, variant) AS (
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:variants)
-), spellings(i, term) AS (
-    SELECT DISTINCT w.i, v.term FROM wanted w JOIN title_term_variants v ON v.variant = w.variant
-    WHERE w.i NOT IN known OR (SELECT count(*) FROM known) = :word_count
-    UNION
-    SELECT i, word FROM words WHERE i IN known
-), per_word(alternatives) AS (
-    SELECT '(' || group_concat('"' || term || '"', ' OR ') || ')' FROM spellings GROUP BY i
-)
-SELECT CASE WHEN {enough} THEN group_concat(alternatives, ' {joiner} ') ELSE '""' END
-FROM per_word
-"""
-_TYPO_MATCH_ALL = _TYPO_WORDS.format(joiner="AND", enough="count(*) = :word_count")
-# The review text tier, after it. Every hit holds every word and the index keeps no word
-# counts (detail = 'none'), so bm25 would rank hits by little but their length: shortest first
-# picks the same first hit almost always, without bm25's per-query count of every word's
-# documents.
-_LATER_TIERS = f"""
-SELECT * FROM (SELECT 3, {_HIT.format(score="0.0")}
-    FROM title_fts f JOIN reviews r ON r.id = f.rowid
-    WHERE title_fts MATCH ({_TYPO_MATCH_ALL}) AND {VISIBLE} AND {FILTERS}
-    ORDER BY f.rowid DESC LIMIT :many)
-UNION ALL
-SELECT * FROM (SELECT 4, {_HIT.format(score="length(b.body)")}
-    FROM body_fts JOIN reviews r ON r.id = body_fts.rowid
-    JOIN review_bodies b ON b.review_id = body_fts.rowid
-    WHERE body_fts MATCH :body_match AND {VISIBLE} AND {FILTERS}
-    ORDER BY body_fts.rowid DESC LIMIT :many)
-"""
-_SUGGEST = f"""
-SELECT 3, {_HIT.format(score="0.0")}
+
+_TITLES = {(f, s): _titles(f, s) for f in (False, True) for s in (False, True)}
+_EXACT_TITLES = {filtered: _exact_titles(filtered) for filtered in (False, True)}
+_TITLE_WORDS = {filtered: _title_words(filtered) for filtered in (False, True)}
+# Every hit row holds the summary's columns, then its normalised title, then (title hits) its
+# length or (typo and text hits) what ranking them needs.
+TITLE_NORM_AT = len(SUMMARY.split(","))
+HIT = "r.title_norm, {tier}, {score}"
+HIT_TIER_AT, SCORE_AT = TITLE_NORM_AT + 1, TITLE_NORM_AT + 2
+# Typo hits: titles holding a spelling of every word, newest first; ranked in Python.
+_TYPO_HITS = f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
 FROM title_fts f JOIN reviews r ON r.id = f.rowid
-WHERE title_fts MATCH ({_TYPO_WORDS.format(joiner="OR", enough="count(*) > 0")}) AND {VISIBLE}
+WHERE title_fts MATCH :match AND {VISIBLE} AND {FILTERS}
 ORDER BY f.rowid DESC LIMIT :many
+"""
+# Titles starting with the text as the closest spellings of its words read it, in that order:
+# the first few for each reading.
+_CORRECTED_STARTS = {
+    server: f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
+FROM json_each(:texts) t CROSS JOIN reviews r ON r.id IN (
+"""
+    + "\n    UNION ALL ".join(
+        "SELECT * FROM (SELECT s.id FROM reviews s"
+        f" WHERE {scope} AND s.title_norm >= t.value AND s.title_norm < t.value || char(1114111)"
+        " ORDER BY s.title_norm LIMIT :per_reading)"
+        for scope in ["s.guild_id = 0"] + (["s.guild_id = :guild"] if server else [])
+    )
+    + f"""
+) WHERE {FILTERS} LIMIT :many
+"""
+    for server in (False, True)
+}
+# Every hit holds every word and the index keeps no word counts (detail = 'none'), so bm25
+# would rank hits by little but their length: shortest first picks the same first hit almost
+# always, without bm25's per-query count of every word's documents.
+_TEXT_HITS = f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.BODY), score="length(b.body)")} FROM body_fts
+JOIN reviews r ON r.id = body_fts.rowid JOIN review_bodies b ON b.review_id = body_fts.rowid
+WHERE body_fts MATCH :body_match AND {VISIBLE} AND {FILTERS}
+ORDER BY body_fts.rowid DESC LIMIT :many
 """
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
 CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
-_INSERT_VARIANTS = "INSERT OR IGNORE INTO title_term_variants (variant, term) VALUES (?, ?)"
+SUGGESTIONS_FETCHED = 50
+CORRECTED_PER_READING = 5
+_NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > ? ORDER BY id"
+# Every title word with its number of titles, as the full-text index counts them (db.py).
+_COMMON_TERMS = "SELECT term FROM temp.title_word_counts WHERE doc >= ?"
+COMMON_SHARE, COMMON_MIN_TITLES = 0.01, 100
+_INSERT_TERM = "INSERT OR IGNORE INTO title_terms (term) VALUES (?)"
+
+
+def _shortest_first(found: list[Any], limit: int) -> list[Any]:
+    """Title hits in the order shown: the title with the fewest extra characters first (the
+    exact title has none), then the newest; the first `limit` of them by title, then id."""
+    if len(found) > limit:  # two scopes' worth: keep the shortest titles, newest id first
+        found.sort(key=_ID, reverse=True)
+        found.sort(key=_LENGTH_AND_TITLE)
+        del found[limit:]
+    found.sort(key=_PUBLISHED_AND_ID, reverse=True)
+    found.sort(key=_LENGTH_AND_TITLE)
+    return found
+
+
+def _keep(found: list[Any], spellings: list[Spelling]) -> dict[int, Any]:
+    """The typo hits (by id) whose titles hold a spelling of each of these typed words."""
+    if not spellings:
+        return {row[0]: row for row in found}
+    kept = {}
+    for row in found:
+        title = title_words(row[TITLE_NORM_AT])
+        if all(holds(spelling, title) for spelling in spellings):
+            kept[row[0]] = row
+    return kept
+
+
+_ID = itemgetter(0)
+_PUBLISHED_AND_ID = itemgetter(6, 0)
+_LENGTH_AND_TITLE = itemgetter(TITLE_NORM_AT + 1, TITLE_NORM_AT)  # title rows hold the length
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +161,44 @@ class SavedSearch:
     min_rating: Rating | None
 
 
+class TitleWords:
+    """The words of every stored title, in memory, in step with what any process stored.
+
+    Built on first use from `title_terms`; then, whenever the file has changed (SQLite's
+    `data_version`), the words numbered past the last one read are added.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._vocabulary: Vocabulary | None = None
+        self._last_id = 0
+        self._version = -1
+
+    def vocabulary(self, build: bool = True) -> Vocabulary | None:
+        """The words, caught up with the file; None if not built yet and `build` is false."""
+        if self._vocabulary is None and not build:
+            return None
+        version = self._db.read("PRAGMA data_version")[0][0]
+        if self._vocabulary is None or version != self._version:
+            self._version = version
+            fresh = self._db.read(_NEW_TERMS, (self._last_id,))
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary(term for _, term in fresh)
+                self._vocabulary.common = self._common_words()
+            elif fresh:
+                self._vocabulary.add(term for _, term in fresh)
+            if fresh:
+                self._last_id = fresh[-1][0]
+        return self._vocabulary
+
+    def _common_words(self) -> frozenset[str]:
+        """Words in so many titles that asking the full-text index for them costs more than
+        checking the titles found for them (as the index counts them now)."""
+        reviews = self._db.read("SELECT max(id) FROM reviews")[0][0] or 0
+        least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
+        return frozenset(row[0] for row in self._db.read(_COMMON_TERMS, (least,)))
+
+
 class Search:
     """Reviews found by title and text, best first; and searches kept for their result pages.
 
@@ -143,6 +207,7 @@ class Search:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.title_words = TitleWords(db)
 
     async def __call__(
         self,
@@ -156,58 +221,166 @@ class Search:
     ) -> list[ReviewSummary]:
         """Reviews visible to `guild_id` best first: exact, prefix, words, typos, then text.
 
-        The title tiers are one quick read, ranked in SQL; typos and review text are searched
-        (through aiosqlite: they take milliseconds) only when no title matches.
+        The title tiers are quick reads ranked in SQL; typos and review text are searched only
+        when no title matches, and go to aiosqlite's thread only if they run long.
         """
         plan = plan_search(text)
         if not plan.searchable or limit <= 0:
             return []
+        scope = rows.scope(guild_id)
         params: dict[str, Any] = {
-            "guild": rows.scope(guild_id),
+            "guild": scope,
             "text": plan.text,
             "prefix_end": plan.prefix_end,
-            "title_match": plan.title_match or '""',
+            "limit": limit,
             "category": category.value if category else None,
             "min_rating": min_rating.halves if min_rating else 0,
-            "limit": limit,
-            "many": min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT),
-            "word_count": len(plan.words),
         }
         filtered = category is not None or min_rating is not None
-        titles = self._db.read(_RANKED_TITLES[filtered], params)
-        if titles or not plan.words:
-            return [rows.summary(row) for row in titles]
-        params |= {
-            "words": json.dumps(plan.words, ensure_ascii=False),
-            "variants": plan.typo_variants(),
-            "body_match": plan.body_match if include_body else '""',
-        }
-        found = await self._candidates(_LATER_TIERS, params)
-        return self._summaries([c.id for c in rank(plan, found, limit)])
+        server = scope != rows.CATALOGUE
+        found = _shortest_first(self._db.read(_TITLES[filtered, server], params), limit)
+        room = limit - len(found)
+        exact = bool(found) and found[0][TITLE_NORM_AT] == plan.text
+        if room == 0 and found[-1][TITLE_NORM_AT] == plan.text:  # perhaps more than fit
+            found = self._db.read(_EXACT_TITLES[filtered], params)
+        # A title of several words typed in full names its reviews: nothing more is wanted.
+        whole_title = len(plan.words) > 1 and exact
+        # With no title starting with the text, the typed words are most likely misspelt.
+        words_asked = bool(room > 0 and plan.words and not whole_title)
+        words_asked = words_asked and (bool(found) or self._may_hold(plan))
+        if words_asked:
+            params |= {"title_match": plan.title_match, "room": room}
+            found += _shortest_first(self._db.read(_TITLE_WORDS[filtered], params), room)
+        if found or not plan.words:
+            return list(map(rows.summary, found))
+        params["many"] = min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT)
+        text_hits = []
+        if include_body:
+            params["body_match"] = plan.body_match
+            text_hits = await self._db.read_briefly(_TEXT_HITS, params)
+        hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
+        return self._ranked(plan, hits + text_hits, spellings, limit)
+
+    def _may_hold(self, plan: SearchPlan) -> bool:
+        """False when the title words (if already in memory) show that no title holds every
+        typed word: a full-text query would find nothing."""
+        vocabulary = self.title_words.vocabulary(build=False)
+        if vocabulary is None:
+            return True
+        *whole, last = plan.words
+        for word in whole:
+            if word not in vocabulary and word.isascii():  # tokenized alike by both
+                return False
+        if last in vocabulary or not last.isascii():
+            return True
+        return plan.typing and len(last) >= PREFIX_MIN_LENGTH and vocabulary.begins(last)
+
+    async def _typo_hits(
+        self, plan: SearchPlan, params: dict[str, Any], text_found: bool, words_asked: bool
+    ) -> tuple[list[Any], list[Spelling]]:
+        """Titles a typo or two from the text, and the spellings that rank them.
+
+        Titles holding the typed words that are title words as they are, and the others' close
+        title words (a word being typed: the words it begins); and titles starting with the
+        text as its closest spellings read it. If that finds nothing, and no review's text
+        holds the words as typed: the title words an edit from those typed words that are title
+        words; then the starts of words a word being typed may be misspelt from; then, if the
+        words before the one being typed are title words as typed, those alone.
+        """
+        vocabulary = self.title_words.vocabulary()
+        assert vocabulary is not None
+        vocabulary.forget_lookups()
+        spellings = spell(plan, vocabulary)
+        found: dict[int, Any] = {}
+        if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
+            found = await self._typo_rows(spellings, vocabulary, params)
+        found |= await self._corrected_starts(spellings, vocabulary, params)
+        if found or text_found:
+            return list(found.values()), spellings
+        if any(word in vocabulary for word in plan.words):  # a slip may make another word
+            widened = widen(spellings, vocabulary)
+            found = await self._typo_rows(widened, vocabulary, params)
+            found |= await self._corrected_starts(widened, vocabulary, params)
+            if found:
+                return list(found.values()), widened
+        if plan.typing:
+            spellings = spell(plan, vocabulary, fuzzy=True)
+            found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
+        before = spellings[:-1]
+        if not found and plan.typing and before and all(s.as_typed for s in before):
+            # The words before the one being typed are titles' words as typed: that one may
+            # be too far gone to tell.
+            found = await self._typo_rows(before, vocabulary, params)
+        return list(found.values()), spellings
+
+    async def _corrected_starts(
+        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
+    ) -> dict[int, Any]:
+        """Titles starting with the text as its closest spellings read it, by id."""
+        texts = corrected_texts(spellings, vocabulary.common)
+        if not texts:
+            return {}
+        server = params["guild"] != rows.CATALOGUE
+        found = await self._db.read_briefly(
+            _CORRECTED_STARTS[server],
+            params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
+        )
+        return _keep(found, spellings)
+
+    async def _typo_rows(
+        self,
+        spellings: list[Spelling],
+        vocabulary: Vocabulary,
+        params: dict[str, Any],
+        fuzzy: bool = False,
+    ) -> dict[int, Any]:
+        """Titles holding a spelling of every typed word, by id."""
+        query = typo_match(spellings, vocabulary.common, fuzzy)
+        if query is None:
+            return {}
+        match, left = query
+        found = await self._db.read_briefly(_TYPO_HITS, params | {"match": match})
+        return _keep(found, left)
+
+    def _ranked(
+        self,
+        plan: SearchPlan,
+        hits: list[Any],
+        spellings: list[Spelling],
+        limit: int,
+    ) -> list[ReviewSummary]:
+        by_id = {row[0]: row for row in hits}
+        candidates = [
+            Candidate(Tier(row[HIT_TIER_AT]), row[0], row[TITLE_NORM_AT], row[6], row[SCORE_AT])
+            for row in hits
+        ]
+        ranked = rank(plan, candidates, limit, spellings)
+        return [rows.summary(by_id[c.id]) for c in ranked]
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
-        """Titles close to `text` when a search found nothing: any one word may be misspelt."""
+        """Titles close to `text` when a search found nothing: as many of its words as can be
+        matched, each within a typo or two."""
         plan = plan_search(text)
         if not plan.words:
             return []
+        vocabulary = self.title_words.vocabulary()
+        assert vocabulary is not None
+        vocabulary.forget_lookups()
+        spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
+        query = typo_match(spellings, vocabulary.common, fuzzy=True, joiner="OR")
+        if query is None:
+            return []
+        match = query[0]
         params = {
             "guild": rows.scope(guild_id),
-            "words": json.dumps(plan.words, ensure_ascii=False),
-            "variants": plan.typo_variants(),
-            "word_count": len(plan.words),
-            "many": 50,
+            "match": match,
+            "many": SUGGESTIONS_FETCHED,
+            "category": None,
+            "min_rating": 0,
         }
-        found = await self._candidates(_SUGGEST, params)
-        return [hit.title for hit in self._summaries([c.id for c in rank(plan, found, limit)])]
-
-    async def _candidates(self, sql: str, params: dict[str, Any]) -> list[Candidate]:
-        found = await self._db.fetch(sql, params)
-        return [Candidate(Tier(row[0]), row[1], row[2], row[3], row[4]) for row in found]
-
-    def _summaries(self, ids: Sequence[int]) -> list[ReviewSummary]:
-        if not ids:
-            return []
-        return [rows.summary(row) for row in self._db.read(_SUMMARIES, {"ids": json.dumps(ids)})]
+        hits = await self._db.read_briefly(_TYPO_HITS, params)
+        ranked = self._ranked(plan, hits, spellings, limit)
+        return [hit.title for hit in ranked]
 
     async def save(
         self,
@@ -250,18 +423,19 @@ class Search:
 
 
 class SpellingIndex:
-    """The typo index: each title word and its spellings with one letter left out."""
+    """Stores the words of titles being written in `title_terms`, where every process's typo
+    search finds them."""
 
     def __init__(self) -> None:
-        # Title words whose spellings are stored: remembered so that a bulk load stores each
-        # word's spellings once; forgotten again if the transaction that stored them fails.
-        self._indexed: set[str] = set()
+        # Words already stored: remembered so that a bulk load stores each word once;
+        # forgotten again if the transaction that stored them fails.
+        self._stored: set[str] = set()
 
     async def add(self, db: Database, titles: Iterable[str]) -> None:
-        """Store the spellings of the words of these normalised titles not seen before, inside
-        the transaction under way."""
-        fresh = set().union(*map(title_words, titles)) - self._indexed
+        """Store the words of these normalised titles not seen before, inside the transaction
+        under way."""
+        fresh = set().union(*map(title_words, titles)) - self._stored
         if fresh:
-            await db.connection.executemany(_INSERT_VARIANTS, spelling_rows(fresh))
-            self._indexed |= fresh
-            db.undo_on_rollback(lambda: self._indexed.difference_update(fresh))
+            await db.connection.executemany(_INSERT_TERM, [(w,) for w in sorted(fresh)])
+            self._stored |= fresh
+            db.undo_on_rollback(lambda: self._stored.difference_update(fresh))
