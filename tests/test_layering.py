@@ -23,6 +23,7 @@ CORE = {
     "errors",
     "labels",
     "search",
+    "shards",
     "pages",
     "files",
     "catalogue",
