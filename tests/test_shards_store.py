@@ -48,10 +48,11 @@ def test_a_server_is_on_the_shard_discord_gives_it() -> None:
 @pytest.mark.parametrize(
     ("shards", "described"),
     [
-        (Shards(8, (0, 1, 2, 3)), "0–3 of 8"),
-        (Shards(8, (5,)), "5 of 8"),
-        (Shards(4, (2, 0)), "0, 2 of 4"),
-        (Shards.every(4), "all 4"),
+        (Shards(8, (0, 1, 2, 3)), "shards 0–3 of 8"),
+        (Shards(8, (5,)), "shard 5 of 8"),
+        (Shards(4, (2, 0)), "shards 0, 2 of 4"),
+        (Shards.every(4), "all 4 shards"),
+        (Shards(), "one shard"),
     ],
 )
 def test_shards_describe_themselves(shards: Shards, described: str) -> None:

@@ -41,13 +41,15 @@ class Shards:
         return shard_of(guild_id or 0, self.count) in self.ids
 
     def describe(self) -> str:
-        """'0–3 of 8', '5 of 8', '0, 2 of 4', or 'all 4'."""
+        """'shards 0–3 of 8', 'shard 5 of 8', 'shards 0, 2 of 4', 'all 4 shards', 'one shard'."""
         if self.everything:
-            return f"all {self.count}"
+            return "one shard" if self.count == 1 else f"all {self.count} shards"
         ordered = sorted(self.ids)
-        if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
-            return f"{ordered[0]}–{ordered[-1]} of {self.count}"
-        return f"{', '.join(map(str, ordered))} of {self.count}"
+        if len(ordered) == 1:
+            return f"shard {ordered[0]} of {self.count}"
+        if ordered == list(range(ordered[0], ordered[-1] + 1)):
+            return f"shards {ordered[0]}–{ordered[-1]} of {self.count}"
+        return f"shards {', '.join(map(str, ordered))} of {self.count}"
 
 
 ALL_SHARDS = Shards()  # one process with every shard: every server is its own
