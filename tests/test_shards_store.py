@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot.config import GUILD_ID_MAX
+from reviewbot.identify import IdentifyPacer
 from reviewbot.review import Category, utc_now
 from reviewbot.shards import ALL_SHARDS, Shards, shard_of
 from reviewbot.store import FetchState, ReviewStore
@@ -174,3 +175,52 @@ async def test_processes_sharing_a_database_share_the_slots(db_path: Path) -> No
         waits = await asyncio.gather(*(s.gateway.take(0, n, HOUR) for n, s in enumerate(stores)))
         assert sorted(waits)[0] == timedelta(0)
         assert all(wait > timedelta(0) for wait in sorted(waits)[1:])
+
+
+async def test_the_pacer_waits_for_its_bucket_and_asks_max_concurrency_once(
+    store: ReviewStore,
+) -> None:
+    asked: list[int] = []
+
+    async def two() -> int:
+        asked.append(2)
+        return 2
+
+    window = timedelta(seconds=0.5)
+    pacer = IdentifyPacer(store, two, shared=True, window=window)
+    await pacer.wait_turn(0, initial=True)
+    started = await store.gateway.last_taken(0)
+    await pacer.wait_turn(1, initial=False)  # bucket 1: free
+    await pacer.wait_turn(2, initial=False)  # bucket 0 again: after shard 0's window
+    zero, one = await store.gateway.last_taken(0), await store.gateway.last_taken(1)
+    assert started is not None and zero is not None and one is not None
+    assert (started[1], zero[1], one[1]) == (0, 2, 1)
+    assert one[0] - started[0] < window  # shard 1 did not wait for shard 0
+    assert zero[0] - started[0] >= window  # shard 2 did
+    assert asked == [2]
+
+
+async def test_without_max_concurrency_the_pacer_lets_one_go_at_a_time(store: ReviewStore) -> None:
+    async def unreachable() -> int:
+        raise OSError("no route to Discord")
+
+    window = timedelta(seconds=0.2)
+    pacer = IdentifyPacer(store, unreachable, shared=True, window=window)
+    await pacer.wait_turn(0, initial=True)
+    started = await store.gateway.last_taken(0)
+    await pacer.wait_turn(1, initial=False)  # bucket 0 too, as if max_concurrency were 1
+    taken = await store.gateway.last_taken(0)
+    assert started is not None and taken is not None and taken[1] == 1
+    assert taken[0] - started[0] >= window
+    assert await store.gateway.last_taken(1) is None
+
+
+async def test_a_process_with_every_shard_identifies_its_first_at_once(store: ReviewStore) -> None:
+    async def one() -> int:
+        return 1
+
+    pacer = IdentifyPacer(store, one, shared=False, window=HOUR)
+    assert await store.gateway.take(0, 0, HOUR) == timedelta(0)  # a moment ago, by a restart
+    # As discord.py's first IDENTIFY: at once (an hour's wait would fail the test here).
+    await asyncio.wait_for(pacer.wait_turn(0, initial=True), 10)
+    assert await store.gateway.take(0, 1, HOUR) > timedelta(0)  # but the next one will wait
