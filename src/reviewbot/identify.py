@@ -11,8 +11,9 @@ from .store import ReviewStore
 
 log = logging.getLogger(__name__)
 
-# Discord lets a bot start `max_concurrency` sessions per five seconds, one per bucket.
-IDENTIFY_WINDOW = timedelta(seconds=5)
+# Discord lets a bot start `max_concurrency` sessions per five seconds, one per bucket. It
+# counts them as they arrive, and one IDENTIFY may travel longer than the next: a margin.
+IDENTIFY_WINDOW = timedelta(seconds=5.5)
 
 
 class IdentifyPacer:
