@@ -26,10 +26,10 @@ Identity = tuple[int | None, str, str]  # scope, normalised title, normalised cr
 
 
 def on_shards(column: str, shards: Shards) -> tuple[str, dict[str, int]]:
-    """ " AND …" keeping the rows whose server (`column`) is on `shards`, and its parameters: a
-    process acts for its own servers only, and never reads another's rows. Plain SQL that
-    either engine runs; nothing at all for a process with every shard.
-    """
+    """A condition to append to a WHERE (it begins with AND) keeping the rows whose server
+    (`column`) is on `shards`, and its parameters: a process acts for its own servers only, and
+    never reads another's rows. Plain SQL either engine runs; empty for a process with every
+    shard, whose statements stay as they were."""
     if shards.everything:
         return "", {}
     names = [f"shard_{n}" for n in range(len(shards.ids))]
