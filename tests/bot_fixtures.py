@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 
@@ -31,15 +33,20 @@ async def sample_db(tmp_path: Path) -> Path:
 
 
 @asynccontextmanager
-async def running_bot(discord_: LoopbackDiscord, database: Path) -> AsyncIterator[ReviewBot]:
-    """The bot on `database`, connected, with its commands registered as `reviewbot sync` does."""
-    settings = Settings(token=discord_.token, database=database, catalogue=SAMPLE)
-    async with (
-        ReviewStore.open(database) as store,
-        run_client(discord_, ReviewBot(store, settings)) as bot,
-    ):
-        await bot.tree.sync()
-        yield bot
+async def running_bot(
+    discord_: LoopbackDiscord, database: Path, **settings: Any
+) -> AsyncIterator[ReviewBot]:
+    """The bot on `database`, connected, with its commands registered as `reviewbot sync` does;
+    `settings` as Settings takes them (e.g. `shard_count=2, shard_ids=(0,)`)."""
+    chosen = Settings(token=discord_.token, database=database, catalogue=SAMPLE, **settings)
+    async with ReviewStore.open(database) as store:
+        client = ReviewBot(store, chosen)
+        # The bot paces IDENTIFYs by Discord's window; against the stand-in, by the stand-in's,
+        # with as much again for frames in flight.
+        client.identify.window = timedelta(seconds=2 * discord_.identify_window)
+        async with run_client(discord_, client) as bot:
+            await bot.tree.sync()
+            yield bot
 
 
 @pytest_asyncio.fixture

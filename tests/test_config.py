@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot.config import ConfigError, Settings
+from reviewbot.shards import ALL_SHARDS, Shards
 
 TOKEN = "MTU3NDgzMTUzODUxOTAxNTQyNg.GhXyZa." + "k" * 38
 
@@ -43,15 +44,23 @@ def test_the_token_never_shows_in_a_repr() -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "line"),
+    ("token", "extra", "line"),
     [
-        ("", "reviewbot: DISCORD_TOKEN is not set: put your bot's token in a .env file"),
-        ("abc.def", "reviewbot: DISCORD_TOKEN does not look like a bot token"),
+        ("", {}, "reviewbot: DISCORD_TOKEN is not set: put your bot's token in a .env file"),
+        ("abc.def", {}, "reviewbot: DISCORD_TOKEN does not look like a bot token"),
+        (
+            TOKEN,
+            {"REVIEWBOT_SHARDS": "4-7"},
+            "reviewbot: REVIEWBOT_SHARDS=4-7 needs REVIEWBOT_SHARD_COUNT too",
+        ),
     ],
 )
-def test_run_stops_with_one_line_naming_the_setting(tmp_path: Path, token: str, line: str) -> None:
+def test_run_stops_with_one_line_naming_the_setting(
+    tmp_path: Path, token: str, extra: dict[str, str], line: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "REVIEWBOT"))}
     env["DISCORD_TOKEN"] = token
+    env.update(extra)
     result = subprocess.run(
         [sys.executable, "-m", "reviewbot", "run"],
         capture_output=True,
@@ -87,3 +96,61 @@ def test_a_bad_feed_interval_is_named(interval: str) -> None:
 def test_a_bad_private_switch_is_named() -> None:
     with pytest.raises(ConfigError, match="REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false"):
         Settings.from_env({"REVIEWBOT_FEEDS_ALLOW_PRIVATE": "maybe"}, need_token=False)
+
+
+def test_shards_default_to_every_shard_discord_recommends() -> None:
+    settings = Settings.from_env({}, need_token=False)
+    assert (settings.shard_count, settings.shard_ids, settings.shards) == (None, None, ALL_SHARDS)
+
+
+@pytest.mark.parametrize(
+    ("environ", "shards"),
+    [
+        ({"REVIEWBOT_SHARDS": "0-3", "REVIEWBOT_SHARD_COUNT": "8"}, Shards(8, (0, 1, 2, 3))),
+        ({"REVIEWBOT_SHARDS": " 4 - 7 ", "REVIEWBOT_SHARD_COUNT": "8"}, Shards(8, (4, 5, 6, 7))),
+        ({"REVIEWBOT_SHARDS": "5", "REVIEWBOT_SHARD_COUNT": "8"}, Shards(8, (5,))),
+        ({"REVIEWBOT_SHARD_COUNT": "4"}, Shards.every(4)),  # one process, a count of its own
+        ({"REVIEWBOT_SHARDS": "0-1", "REVIEWBOT_SHARD_COUNT": "2"}, Shards.every(2)),
+    ],
+)
+def test_a_process_runs_the_shards_it_is_given(environ: dict[str, str], shards: Shards) -> None:
+    settings = Settings.from_env(environ, need_token=False)
+    assert settings.shards == shards
+    assert settings.shard_count == shards.count
+    assert "shard_count=" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "names"),
+    [
+        ({"REVIEWBOT_SHARDS": "0-3"}, "REVIEWBOT_SHARDS=0-3 needs REVIEWBOT_SHARD_COUNT too"),
+        (
+            {"REVIEWBOT_SHARDS": "0-8", "REVIEWBOT_SHARD_COUNT": "8"},
+            "REVIEWBOT_SHARDS=0-8 goes past REVIEWBOT_SHARD_COUNT=8: shard ids run from 0 to 7",
+        ),
+        (
+            {"REVIEWBOT_SHARDS": "8", "REVIEWBOT_SHARD_COUNT": "8"},
+            "REVIEWBOT_SHARDS=8 goes past REVIEWBOT_SHARD_COUNT=8",
+        ),
+        (
+            {"REVIEWBOT_SHARDS": "3-1", "REVIEWBOT_SHARD_COUNT": "8"},
+            "REVIEWBOT_SHARDS=3-1 runs backwards: write the lower id first",
+        ),
+        *(
+            ({"REVIEWBOT_SHARDS": bad, "REVIEWBOT_SHARD_COUNT": "8"}, "REVIEWBOT_SHARDS must be")
+            for bad in ("0-", "-1", "a-b", "0,1", "1.5", "0-3-5", "٣")
+        ),
+        *(
+            ({"REVIEWBOT_SHARD_COUNT": bad}, "REVIEWBOT_SHARD_COUNT must be a whole number from 1")
+            for bad in ("0", "-2", "eight", "1e3", "99999999")
+        ),
+        (
+            {"REVIEWBOT_SHARDS": "0", "REVIEWBOT_SHARD_COUNT": "0"},
+            "REVIEWBOT_SHARD_COUNT must be a whole number",
+        ),
+    ],
+)
+def test_a_bad_shard_setting_is_named(environ: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError, match=names) as caught:
+        Settings.from_env(environ, need_token=False)
+    assert "\n" not in str(caught.value)

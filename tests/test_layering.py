@@ -24,6 +24,7 @@ CORE = {
     "labels",
     "search",
     "spelling",
+    "shards",
     "pages",
     "files",
     "catalogue",

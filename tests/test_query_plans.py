@@ -17,13 +17,23 @@ from pathlib import Path
 import pytest
 
 from reviewbot.errors import ReviewNotFoundError
-from reviewbot.review import Category, Rating
-from reviewbot.store import ReviewStore
+from reviewbot.review import Category, Rating, utc_now
+from reviewbot.shards import Shards
+from reviewbot.store import FetchState, ReviewStore
 
 from .store_fixtures import EPOCH, make_review
 
 GUILD = 77
-TABLES = {"reviews", "review_bodies", "review_counts", "title_terms", "outbox", "posts"}
+OTHER_SHARD_GUILD = (1 << 22) | 77  # on shard 1 of 2, where GUILD is on shard 0
+TABLES = {
+    "reviews",
+    "review_bodies",
+    "review_counts",
+    "title_terms",
+    "outbox",
+    "posts",
+    "feeds",
+}
 FULL_TEXT = {"title_fts", "body_fts"}
 WORDS = ["night", "river", "glass", "solaris", "amelie", "harbour", "quiet", "storm", "the"]
 _SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", re.IGNORECASE)
@@ -70,6 +80,11 @@ OPERATIONS: dict[str, Operation] = {
     "queue due": lambda s: s.posts.due(),
     "queue status": lambda s: s.posts.status(GUILD),
     "queue next retry": lambda s: s.posts.next_retry(),
+    "queue due on shard 1 of 2": lambda s: s.posts.due(shards=Shards(2, (1,))),
+    "queue next retry on shards 0-1 of 4": lambda s: s.posts.next_retry(Shards(4, (0, 1))),
+    "feeds due": lambda s: s.feeds.due(utc_now(), 64),
+    "feeds due on shard 0 of 2": lambda s: s.feeds.due(utc_now(), 64, Shards(2, (0,))),
+    "feeds next due on shard 1 of 2": lambda s: s.feeds.next_due(Shards(2, (1,))),
 }
 
 
@@ -91,6 +106,18 @@ async def catalogue(path: Path, size: int) -> None:
         await store.reviews.add(make_review("Amélie", guild_id=GUILD))
         # The same queue whatever the catalogue's size: its work may grow with the queue only.
         await store.posts.queue(GUILD, list(range(1, 121, 4)))
+        await store.posts.queue(OTHER_SHARD_GUILD, list(range(3, 121, 4)))
+        for n, guild_id in enumerate([GUILD, OTHER_SHARD_GUILD, None] * 4):
+            await store.feeds.add(
+                guild_id,
+                f"https://blog.example/{n}/feed",
+                channel_id=None,
+                category=Category.BOOK,
+                title=None,
+                state=FetchState(200),
+                entries=[],
+                next_poll_at=utc_now(),
+            )
 
 
 async def traced(path: Path) -> dict[str, list[str]]:

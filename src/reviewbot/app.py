@@ -36,8 +36,8 @@ class App:
         return timedelta(seconds=round(time.monotonic() - self.started))
 
 
-class AppClient(discord.Client):
-    """The client as handlers see it: a `discord.Client` carrying an `App`."""
+class AppClient(discord.AutoShardedClient):
+    """The client as handlers see it: a sharded `discord.Client` carrying an `App`."""
 
     app: App
 

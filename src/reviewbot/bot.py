@@ -7,6 +7,7 @@ import logging
 import signal
 from contextlib import suppress
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import discord
@@ -21,6 +22,7 @@ from .feeds.fetch import Fetcher
 from .feeds.follow import Follower
 from .feeds.poller import FeedPoller
 from .funnel import reply_error
+from .identify import IdentifyPacer
 from .outbox import OutboxWorker
 from .publishing.preview import DraftButton, answer_form
 from .publishing.publish import DeleteButton
@@ -32,6 +34,14 @@ log = logging.getLogger(__name__)
 DRAFTS_KEPT = timedelta(days=30)
 # Discord could not be reached at all (no network, DNS, a firewall): said in one line.
 UNREACHABLE = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+# Gateway closes that settings can cause, said in one line each.
+SHARDING_CLOSES = {
+    4010: "Discord refused the shard settings: REVIEWBOT_SHARDS must name shards below"
+    " REVIEWBOT_SHARD_COUNT, and every process must use the same count.",
+    4011: "Discord requires more shards for this many servers: unset REVIEWBOT_SHARD_COUNT"
+    " (Discord's recommended count is used) or raise it.",
+}
 
 # What the invite link asks for, and nothing more: read the channel, post and edit embeds.
 PERMISSIONS = discord.Permissions(
@@ -45,18 +55,28 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
 class ReviewBot(AppClient):
-    """A slash-command-only client: no message content, no privileged intents."""
+    """A slash-command-only client: no message content, no privileged intents.
+
+    Sharded: every shard Discord recommends, or the range the settings give this process, which
+    then posts, edits and deletes, and polls feeds, for the servers on its shards only.
+    """
 
     def __init__(self, store: ReviewStore, settings: Settings) -> None:
+        shards = settings.shards
+        sharding: dict[str, Any] = {"shard_count": settings.shard_count}
+        if not shards.everything:
+            sharding["shard_ids"] = list(shards.ids)
         super().__init__(
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
+            **sharding,
         )
         self.settings = settings
-        self.outbox = OutboxWorker(self, store)
+        self.identify = IdentifyPacer(store, self._max_concurrency, shared=not shards.everything)
+        self.outbox = OutboxWorker(self, store, shards=shards)
         self.fetcher = Fetcher(allow_private=settings.feeds_allow_private)
         follower = Follower(store, self.fetcher, interval=settings.feed_interval)
-        self.feeds = FeedPoller(follower, on_queued=self.outbox.wake)
+        self.feeds = FeedPoller(follower, on_queued=self.outbox.wake, shards=shards)
         self.app = App(store, self.outbox, feeds=follower)
         self.tree = app_commands.CommandTree(self)
         self.tree.error(reply_error)
@@ -68,7 +88,9 @@ class ReviewBot(AppClient):
         pruned = await self.app.store.drafts.prune(DRAFTS_KEPT)
         if pruned:
             log.info("Forgot %d review draft(s) untouched for %d days", pruned, DRAFTS_KEPT.days)
-        retried = await self.app.store.posts.unblock()
+        if not self.settings.shards.everything:
+            log.info("Running %s", self.settings.shards.describe())
+        retried = await self.app.store.posts.unblock(shards=self.settings.shards)
         if retried:
             log.info("Retrying %d blocked post(s) from before this start", retried)
         self.outbox.start()
@@ -82,6 +104,14 @@ class ReviewBot(AppClient):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Instead of discord.py's five seconds before each IDENTIFY after the first: the
+        # bucket's turn, shared with the other processes through the database.
+        await self.identify.wait_turn(shard_id or 0, initial=initial)
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
 
     async def close(self) -> None:
         await self.feeds.stop()
@@ -162,6 +192,11 @@ async def _serve(settings: Settings) -> int:
                 return 1
             except UNREACHABLE as error:
                 log.error("Could not reach Discord (%s); check the network.", error)
+                return 1
+            except discord.ConnectionClosed as closed:
+                if closed.code not in SHARDING_CLOSES:
+                    raise
+                log.error(SHARDING_CLOSES[closed.code])
                 return 1
             except discord.PrivilegedIntentsRequired:  # pragma: no cover - we ask for none
                 log.error("Discord refused the gateway intents.")

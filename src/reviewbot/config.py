@@ -10,12 +10,15 @@ from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 
+from .shards import ALL_SHARDS, Shards
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE = Path("data/reviews.db")
 DEFAULT_CATALOGUE = Path("data/catalogue")
 DEFAULT_FEED_INTERVAL = 900.0  # seconds between polls of a feed
 FEED_INTERVAL_MAX = 30 * 24 * 3600.0
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
+SHARD_COUNT_MAX = 65_536
 GUILD_ID_MAX = 2**63 - 1  # Discord ids are 64-bit snowflakes; SQLite keeps them as signed
 # Three dot-separated base64url parts; checked so a pasted client secret fails at start-up.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
@@ -34,6 +37,15 @@ class Settings:
     log_level: str = "INFO"
     feed_interval: float = DEFAULT_FEED_INTERVAL
     feeds_allow_private: bool = False
+    shard_count: int | None = None  # None: as many as Discord recommends
+    shard_ids: tuple[int, ...] | None = None  # None: every shard of the count
+
+    @property
+    def shards(self) -> Shards:
+        """The shards this process runs; every one (of however many) when none are set."""
+        if self.shard_count is None:
+            return ALL_SHARDS
+        return Shards(self.shard_count, self.shard_ids or tuple(range(self.shard_count)))
 
     def __repr__(self) -> str:  # never show the token, even in a traceback or a debugger
         token = "set" if self.token else "unset"
@@ -41,7 +53,8 @@ class Settings:
             f"Settings(token={token}, database={self.database}, catalogue={self.catalogue},"
             f" dev_guild={self.dev_guild}, log_level={self.log_level},"
             f" feed_interval={self.feed_interval:g},"
-            f" feeds_allow_private={self.feeds_allow_private})"
+            f" feeds_allow_private={self.feeds_allow_private},"
+            f" shard_count={self.shard_count}, shard_ids={self.shard_ids})"
         )
 
     @classmethod
@@ -81,6 +94,7 @@ class Settings:
         allow = environ.get("REVIEWBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower()
         if allow not in _TRUE | _FALSE:
             raise ConfigError("REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false.")
+        shard_count, shard_ids = _shards(environ)
         database = environ.get("REVIEWBOT_DB", "").strip()
         catalogue = environ.get("REVIEWBOT_CATALOGUE", "").strip()
         return cls(
@@ -91,7 +105,48 @@ class Settings:
             log_level=level,
             feed_interval=interval,
             feeds_allow_private=allow in _TRUE,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
+
+
+def _shards(environ: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """REVIEWBOT_SHARD_COUNT and REVIEWBOT_SHARDS, checked against each other."""
+    count_text = environ.get("REVIEWBOT_SHARD_COUNT", "").strip()
+    shards_text = environ.get("REVIEWBOT_SHARDS", "").strip()
+    try:
+        count = whole_number(count_text, 1, SHARD_COUNT_MAX) if count_text else None
+    except ValueError:
+        raise ConfigError(
+            f"REVIEWBOT_SHARD_COUNT must be a whole number from 1 to {SHARD_COUNT_MAX}"
+            " (how many shards all the bot's processes run together)."
+        ) from None
+    if not shards_text:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            f"REVIEWBOT_SHARDS={shards_text} needs REVIEWBOT_SHARD_COUNT too: set it to how many"
+            " shards all the bot's processes run together (the same value in each)."
+        )
+    first_text, dash, last_text = shards_text.partition("-")
+    try:
+        first = whole_number(first_text.strip(), 0, SHARD_COUNT_MAX)
+        last = whole_number(last_text.strip(), 0, SHARD_COUNT_MAX) if dash else first
+    except ValueError:
+        raise ConfigError(
+            f"REVIEWBOT_SHARDS must be a shard id or a range of them like 0-3, not {shards_text!r}."
+        ) from None
+    if last < first:
+        raise ConfigError(
+            f"REVIEWBOT_SHARDS={shards_text} runs backwards: write the lower id first"
+            f" ({last}-{first})."
+        )
+    if last >= count:
+        raise ConfigError(
+            f"REVIEWBOT_SHARDS={shards_text} goes past REVIEWBOT_SHARD_COUNT={count}: shard ids"
+            f" run from 0 to {count - 1}."
+        )
+    return count, tuple(range(first, last + 1))
 
 
 def guild_id(text: str) -> int:

@@ -13,6 +13,7 @@ import discord
 
 from .publishing.guards import missing_permissions
 from .review import utc_now
+from .shards import ALL_SHARDS, Shards
 from .store import OutboxAction, OutboxItem, ReviewStore
 from .views import review_reply
 
@@ -29,14 +30,21 @@ class Blocked(Exception):
 
 
 class OutboxWorker:
-    """Takes due rows from the outbox and makes Discord do what they say."""
+    """Takes due rows from the outbox and makes Discord do what they say: only the rows of
+    servers on `shards`, so that of several processes, one delivers each server's queue."""
 
     def __init__(
-        self, client: discord.Client, store: ReviewStore, *, retry_base: float = 1.0
+        self,
+        client: discord.Client,
+        store: ReviewStore,
+        *,
+        retry_base: float = 1.0,
+        shards: Shards = ALL_SHARDS,
     ) -> None:
         self.client = client
         self.store = store
         self.retry_base = retry_base  # seconds before the first retry; doubling after each
+        self.shards = shards
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._watchers: dict[int, list[asyncio.Future[OutboxItem]]] = {}
@@ -73,7 +81,7 @@ class OutboxWorker:
     async def _run(self) -> None:
         while not self.client.is_closed():
             try:
-                while batch := await self.store.posts.due():
+                while batch := await self.store.posts.due(shards=self.shards):
                     if not any([await self.deliver(item) for item in batch]):
                         break  # only rows of servers not connected yet: wait for them
             except Exception:
@@ -85,7 +93,7 @@ class OutboxWorker:
             self._wake.clear()
 
     async def _idle_seconds(self) -> float:
-        next_retry = await self.store.posts.next_retry()
+        next_retry = await self.store.posts.next_retry(self.shards)
         if next_retry is None:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(0.0, (next_retry - utc_now()).total_seconds()))

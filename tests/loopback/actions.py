@@ -206,7 +206,7 @@ class MemberActions:
         return message
 
     async def _run(self, record: InteractionRecord, *, settle: bool = True) -> Reply:
-        session = await self._live_session(self.interaction_timeout)
+        session = await self._live_session(record.guild.id, self.interaction_timeout)
         self.interactions[record.id] = record
         self.interactions_by_token[record.token] = record
         self._open_records.append(record)
@@ -220,8 +220,10 @@ class MemberActions:
             self._open_records.remove(record)
         return Reply.of(record)
 
-    async def _live_session(self, within: float) -> Session:
-        found = await self.wait_for(self.gateway.live_session, within, "a connected bot")
+    async def _live_session(self, guild_id: int, within: float) -> Session:
+        found = await self.wait_for(
+            lambda: self.gateway.live_session(guild_id), within, "a connected bot on its shard"
+        )
         return found
 
     async def _await_answer(self, record: InteractionRecord) -> None:

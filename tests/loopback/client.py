@@ -18,7 +18,8 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 async def run_client(
     discord_: LoopbackDiscord, client: ClientT, token: str | None = None, *, within: float = 5.0
 ) -> AsyncIterator[ClientT]:
-    """Start `client` (login, setup_hook, gateway), yield once it has every server, then close it.
+    """Start `client` (login, setup_hook, gateway), yield once it has every server on its
+    shards, then close it.
 
     discord.py dispatches `on_ready` only after `guild_ready_timeout` (2 s by default) of gateway
     silence; this returns as soon as the guilds are in the client's cache, which is all that
@@ -46,14 +47,28 @@ async def _connected(
         if task.done():
             task.result()
             raise AssertionError("the client stopped before it connected")
-        ws = client.ws
-        session = discord_.gateway.sessions.get(ws.session_id or "") if ws is not None else None
-        if (
-            session is not None
-            and session.connected
-            and all(client.get_guild(g.id) is not None for g in discord_.guilds)
-        ):
+        if _all_connected(discord_, client):
             return
         if loop.time() > give_up:
             raise AssertionError(f"the client did not connect to the stand-in within {within:g}s")
         await asyncio.sleep(0.005)
+
+
+def _all_connected(discord_: LoopbackDiscord, client: discord.Client) -> bool:
+    """Every shard the client runs is connected, and every server on them is cached."""
+    if isinstance(client, discord.AutoShardedClient):
+        if client.shard_count is None:
+            return False
+        count = client.shard_count
+        running = set(client.shard_ids or range(count))
+        shards = client.shards
+        if set(shards) != running or any(shard.is_closed() for shard in shards.values()):
+            return False
+    else:
+        ws = client.ws
+        session = discord_.gateway.sessions.get(ws.session_id or "") if ws is not None else None
+        if session is None or not session.connected:
+            return False
+        count, running = 1, {0}
+    mine = [g for g in discord_.guilds if (g.id >> 22) % count in running]
+    return all(client.get_guild(g.id) is not None for g in mine)

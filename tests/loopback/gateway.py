@@ -69,6 +69,20 @@ _EVENT_INTENTS = {
 _FINAL_CLIENT_CLOSES = {1000, 1001}
 
 
+def shard_of(guild_id: int, count: int) -> int:
+    """The shard whose session carries a server's events, as Discord routes them."""
+    return (guild_id >> 22) % count
+
+
+def guild_of(event: str, data: JSON) -> int | None:
+    """The server an event is about, if any."""
+    if "guild_id" in data:
+        return int(data["guild_id"])
+    if event.startswith("GUILD_") and "id" in data:
+        return int(data["id"])
+    return None
+
+
 class Connection:
     """One websocket; frames go out in order through a queue so that sync code can send."""
 
@@ -130,10 +144,17 @@ class Session:
     resumes: int = 0
     heartbeats: int = 0
     presence_updates: list[JSON] = field(default_factory=list)
+    shard: tuple[int, int] = (0, 1)  # [id, count] as identified; unsharded is shard 0 of 1
+    identified_at: float = 0.0
 
     @property
     def connected(self) -> bool:
         return self.connection is not None and not self.connection.ws.closed
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this session carries the server's events (those of no server: shard 0's)."""
+        shard_id, count = self.shard
+        return shard_of(guild_id or 0, count) == shard_id
 
     def wants(self, event: str) -> bool:
         needed = _EVENT_INTENTS.get(event)
@@ -162,6 +183,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.identify_count = 0
+        self.identifies: list[Session] = []  # in the order they were let in
         self.ready_count = 0
         self.resume_count = 0
         self.heartbeats = 0
@@ -280,22 +302,52 @@ class Gateway:
         if intents & PRIVILEGED & ~self.host.privileged_intents:
             await connection.close(4014, "Disallowed intent(s).")
             return
+        shard = _shard(data.get("shard", [0, 1]))
+        if shard is None:
+            await connection.close(4010, "Invalid shard.")
+            return
+        carried = [g for g in self.host.guilds if shard_of(g.id, shard[1]) == shard[0]]
+        if len(carried) > self.host.max_guilds_per_shard:
+            await connection.close(4011, "Sharding required.")
+            return
+        self._check_identify_rate(shard)
         self.identify_count += 1
         session = Session(secrets.token_hex(16), intents, data, self.host.bot_user.id)
+        session.shard, session.identified_at = shard, self.host.now()
         self.sessions[session.id] = session
+        self.identifies.append(session)
         session.connection = connection
         connection.session = session
-        session.dispatch("READY", self._ready_payload(session, data))
-        for guild in self.host.guilds:
+        session.dispatch("READY", self._ready_payload(session, data, carried))
+        for guild in carried:
             payload = guild.payload(all_members=bool(intents & Intent.GUILD_MEMBERS))
             session.dispatch("GUILD_CREATE", payload)
         self.ready_count += 1
 
-    def _ready_payload(self, session: Session, identify: JSON) -> JSON:
+    def _check_identify_rate(self, shard: tuple[int, int]) -> None:
+        """Discord takes `max_concurrency` IDENTIFYs per window, one per bucket (shard id modulo
+        max_concurrency); one sooner is a broken rule."""
+        concurrency = self.host.max_concurrency
+        bucket = shard[0] % concurrency
+        now = self.host.now()
+        for earlier in reversed(self.identifies):
+            if earlier.shard[0] % concurrency != bucket:
+                continue
+            gap = now - earlier.identified_at
+            if gap < self.host.identify_window:
+                self.host.record(
+                    "identify",
+                    f"shard {shard[0]} identified {gap:.3f}s after shard {earlier.shard[0]} in"
+                    f" bucket {bucket}; Discord allows one per {self.host.identify_window:g}s"
+                    f" per bucket (max_concurrency {concurrency})",
+                )
+            return
+
+    def _ready_payload(self, session: Session, identify: JSON, guilds: list[Guild]) -> JSON:
         payload: JSON = {
             "v": 10,
             "user": {**self.host.bot_user.payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.host.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.host.resume_gateway_url,
@@ -365,21 +417,24 @@ class Gateway:
     # Outgoing
 
     def emit(self, event: str, data: JSON) -> None:
+        """Send an event to the sessions that want it, on the shard of its server."""
+        guild_id = guild_of(event, data)
         for session in self.sessions.values():
-            if not session.invalid and session.wants(event):
+            if not session.invalid and session.wants(event) and session.owns(guild_id):
                 session.dispatch(event, session.visible(event, data))
 
     def announce(self, guild: Guild) -> None:
         """The bot joined a server: GUILD_CREATE, with members only for the members intent."""
         for session in self.sessions.values():
-            if not session.invalid and session.wants("GUILD_CREATE"):
+            if not session.invalid and session.wants("GUILD_CREATE") and session.owns(guild.id):
                 all_members = bool(session.intents & Intent.GUILD_MEMBERS)
                 session.dispatch("GUILD_CREATE", guild.payload(all_members=all_members))
 
-    def live_session(self) -> Session | None:
-        """The newest session with an open connection, where Discord sends interactions."""
+    def live_session(self, guild_id: int | None = None) -> Session | None:
+        """The newest session with an open connection on the server's shard, where Discord
+        sends the server's interactions."""
         for session in reversed(self.sessions.values()):
-            if not session.invalid and session.connected:
+            if not session.invalid and session.connected and session.owns(guild_id):
                 return session
         return None
 
@@ -411,3 +466,15 @@ class Gateway:
         for connection in connections:
             connection.send({"op": op, "d": data, "s": None, "t": None})
         return len(connections)
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard` as (id, count), or None unless it is two whole numbers, id < count."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    shard_id, count = value
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        return None
+    if not 0 <= shard_id < count:
+        return None
+    return shard_id, count

@@ -214,8 +214,18 @@ class Rest:
 
     @route("GET", "/gateway/bot")
     async def get_gateway_bot(self, call: Call) -> JSON:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.host.gateway_url, "shards": 1, "session_start_limit": limit}
+        host = self.host
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 0,
+            "max_concurrency": host.max_concurrency,
+        }
+        return {
+            "url": host.gateway_url,
+            "shards": host.recommended_shards,
+            "session_start_limit": limit,
+        }
 
     @route("GET", "/users/@me")
     async def get_me(self, call: Call) -> JSON:

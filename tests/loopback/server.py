@@ -36,6 +36,7 @@ from .model import (
     Message,
     User,
     new_snowflake,
+    snowflake_on_shard,
 )
 from .process import BotProcess
 from .rest import RequestRecord, Rest
@@ -79,6 +80,13 @@ class LoopbackDiscord(MemberActions, MessageStore):
         self.settle_time = 0.05
         # Privileged intents the application has been granted in the developer portal.
         self.privileged_intents = 0
+        # Sharding: what /gateway/bot recommends and allows, how many servers one session may
+        # carry before Discord closes it with 4011, and the window of `max_concurrency`
+        # IDENTIFYs (one per bucket); tests may change them.
+        self.recommended_shards = 1
+        self.max_concurrency = 1
+        self.max_guilds_per_shard = 2500
+        self.identify_window = 5.0
 
         self.gateway = Gateway(self)
         self.rest = Rest(self)
@@ -148,8 +156,10 @@ class LoopbackDiscord(MemberActions, MessageStore):
         bot_permissions: Any = BOT_DEFAULT,
         everyone_permissions: Any = EVERYONE_DEFAULT,
         locale: str = "en-US",
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A server the bot is in, with #general, @everyone, an owner and the bot's own role."""
+        """A server the bot is in, with #general, @everyone, an owner and the bot's own role;
+        with `shard` (id, count), one whose id puts it on that shard."""
         guild = Guild(
             self,
             name,
@@ -157,6 +167,7 @@ class LoopbackDiscord(MemberActions, MessageStore):
             bot_permissions=bot_permissions,
             everyone_permissions=everyone_permissions,
             locale=locale,
+            id=None if shard is None else snowflake_on_shard(*shard),
         )
         self.guilds.append(guild)
         self.gateway.announce(guild)

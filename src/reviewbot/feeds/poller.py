@@ -8,6 +8,7 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from ..review import utc_now
+from ..shards import ALL_SHARDS, Shards
 from ..store import Feed
 from .follow import Follower, PollOutcome
 
@@ -18,7 +19,8 @@ BATCH = 64  # feeds taken per look, polled at most `concurrency` at a time
 
 
 class FeedPoller:
-    """Polls due feeds, a few at a time; `on_queued` is called when posts were queued."""
+    """Polls due feeds, a few at a time; `on_queued` is called when posts were queued. Only
+    the feeds of servers on `shards` (the catalogue's are shard 0's): one process polls each."""
 
     def __init__(
         self,
@@ -26,9 +28,11 @@ class FeedPoller:
         *,
         on_queued: Callable[[], None] = lambda: None,
         concurrency: int = 16,
+        shards: Shards = ALL_SHARDS,
     ) -> None:
         self.follower = follower
         self.on_queued = on_queued
+        self.shards = shards
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -51,7 +55,7 @@ class FeedPoller:
     async def _run(self) -> None:
         while True:
             try:
-                while due := await self.follower.store.feeds.due(utc_now(), BATCH):
+                while due := await self.follower.store.feeds.due(utc_now(), BATCH, self.shards):
                     outcomes = await asyncio.gather(*(self._poll(feed) for feed in due))
                     if any(o.applied and o.applied.announced for o in outcomes):
                         self.on_queued()
@@ -70,7 +74,7 @@ class FeedPoller:
             return outcome
 
     async def _idle_seconds(self) -> float:
-        next_due = await self.follower.store.feeds.next_due()
+        next_due = await self.follower.store.feeds.next_due(self.shards)
         # Never longer than the interval: a feed added meanwhile is due within one.
         longest = min(IDLE_MAX, self.follower.interval)
         if next_due is None:

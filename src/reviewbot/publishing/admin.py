@@ -12,6 +12,7 @@ from ..app import Interaction
 from ..errors import UserError
 from ..feeds_admin import add_feed_health
 from ..render import truncate
+from ..shards import Shards
 from .guards import missing_permissions, require_manager
 
 
@@ -59,13 +60,18 @@ async def show_status(interaction: Interaction) -> None:
     client = interaction.client
     store = client.app.store
     queue = await store.posts.status(member.guild.id)
-    latency = (
-        f"{client.latency * 1000:.0f} ms"
-        if client.latency == client.latency
-        else "not measured yet"
-    )
+    shard = client.get_shard(member.guild.shard_id)
+    seconds = shard.latency if shard is not None else float("nan")
+    latency = f"{seconds * 1000:.0f} ms" if seconds == seconds else "not measured yet"
+    count = client.shard_count or 1
+    running = Shards(count, tuple(client.shard_ids or range(count)))
     embed = discord.Embed(title="reviewbot status", colour=discord.Colour.green())
     embed.add_field(name="Gateway latency", value=latency)
+    embed.add_field(name="Shard", value=f"{member.guild.shard_id} of {count}")
+    embed.add_field(
+        name="This process",
+        value=f"{running.describe()} · {len(client.guilds):,} server(s)",
+    )
     embed.add_field(name="Uptime", value=str(client.app.uptime()))
     embed.add_field(name="Reviews here", value=f"{await store.reviews.count(member.guild.id):,}")
     embed.add_field(name="Schema version", value=str(store.schema_version))

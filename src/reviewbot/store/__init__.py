@@ -7,6 +7,7 @@
     store.drafts    reviews being written in Discord                        (drafts.py)
     store.guilds    each server's settings                                  (guilds.py)
     store.feeds     followed feeds, their health and the entries seen       (feeds.py)
+    store.gateway   Discord's identify slots, shared by the bot's processes  (gateway.py)
     store.db        the file, its connections and transactions              (db.py)
 
 Opening checks the file first (connect.py) and says what is wrong with it in one line
@@ -24,6 +25,7 @@ from pathlib import Path
 from .db import Database
 from .drafts import Drafts
 from .feeds import Applied, Feed, FeedEntry, FeedExistsError, Feeds, FetchState
+from .gateway import IdentifySlots
 from .guilds import Guilds, GuildSettings
 from .imports import ImportResult, Imports
 from .posts import OutboxAction, OutboxItem, OutboxState, PostQueue, QueueStatus
@@ -72,6 +74,7 @@ class ReviewStore:
         self.drafts = Drafts(db)
         self.guilds = Guilds(db)
         self.feeds = Feeds(db, self.reviews, self.imports)
+        self.gateway = IdentifySlots(db)
 
     @classmethod
     @asynccontextmanager

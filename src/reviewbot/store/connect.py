@@ -156,8 +156,7 @@ def quick_reader(database: str, *, uri: bool) -> sqlite3.Connection:
         # How many titles hold each word, as the title index counts them: read (a whole pass
         # over the index) only when typo search first needs it.
         reader.execute(
-            "CREATE VIRTUAL TABLE temp.title_word_counts"
-            " USING fts5vocab(main, 'title_fts', 'row')"
+            "CREATE VIRTUAL TABLE temp.title_word_counts USING fts5vocab(main, 'title_fts', 'row')"
         )
         reader.execute("PRAGMA query_only = ON")
     except BaseException:

@@ -18,11 +18,12 @@ import aiosqlite
 
 from ..errors import UserError
 from ..review import Category, Review, shown
+from ..shards import ALL_SHARDS, Shards
 from .db import Database
 from .imports import ImportResult, Imports
 from .posts import OutboxAction, enqueue
 from .reviews import Reviews
-from .rows import from_db_time, guild, now, scope, to_db_time
+from .rows import from_db_time, guild, now, on_shards, scope, to_db_time
 
 FLOOD_LIMIT = 3  # more new entries than this in one poll: announce only the newest
 
@@ -164,17 +165,23 @@ class Feeds:
         )
         return [_feed(row) for row in found]
 
-    async def due(self, at: datetime, limit: int) -> list[Feed]:
-        """Feeds not paused whose next poll is at or before `at`, the longest waiting first."""
+    async def due(self, at: datetime, limit: int, shards: Shards = ALL_SHARDS) -> list[Feed]:
+        """Feeds not paused whose next poll is at or before `at`, the longest waiting first;
+        only those of servers on `shards` (the catalogue's are shard 0's)."""
+        owned, params = on_shards("f.guild_id", shards)
         found = await self._db.fetch(
-            f"SELECT {_FEED} FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= ?"
-            " ORDER BY f.next_poll_at LIMIT ?",
-            (to_db_time(at), limit),
+            f"SELECT {_FEED} FROM feeds f WHERE f.paused = 0 AND f.next_poll_at <= :at{owned}"
+            " ORDER BY f.next_poll_at LIMIT :limit",
+            {"at": to_db_time(at), "limit": limit, **params},
         )
         return [_feed(row) for row in found]
 
-    async def next_due(self) -> datetime | None:
-        found = await self._db.fetch("SELECT min(next_poll_at) FROM feeds WHERE paused = 0")
+    async def next_due(self, shards: Shards = ALL_SHARDS) -> datetime | None:
+        """When the next feed of a server on `shards` is due."""
+        owned, params = on_shards("guild_id", shards)
+        found = await self._db.fetch(
+            f"SELECT min(next_poll_at) FROM feeds WHERE paused = 0{owned}", params
+        )
         return _time(found[0][0])
 
     # Writing -------------------------------------------------------------------------------

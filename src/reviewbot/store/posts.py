@@ -15,8 +15,9 @@ from typing import Any
 
 import aiosqlite
 
+from ..shards import ALL_SHARDS, Shards
 from .db import Database
-from .rows import from_db_time, now, to_db_time
+from .rows import from_db_time, now, on_shards, to_db_time
 
 
 class OutboxAction(StrEnum):
@@ -138,23 +139,30 @@ class PostQueue:
         found = await self._db.fetch("SELECT 1 FROM posts WHERE review_id = ?", (review_id,))
         return bool(found)
 
-    async def due(self, limit: int = 20) -> list[OutboxItem]:
-        """Rows to deliver now: each server's oldest unfinished row, if it is due.
+    async def due(self, limit: int = 20, shards: Shards = ALL_SHARDS) -> list[OutboxItem]:
+        """Rows to deliver now: each server's oldest unfinished row, if it is due; only those
+        of servers on `shards`, so each server's queue has one process delivering it.
 
         A server's rows go out in order, so a row waiting for a retry holds back the ones after it.
         """
+        owned, params = on_shards("o.guild_id", shards)
         found = await self._db.fetch(
             f"""SELECT {_OUTBOX} FROM outbox o
-            WHERE o.state = 'waiting' AND o.not_before <= :now
+            WHERE o.state = 'waiting' AND o.not_before <= :now{owned}
               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.guild_id = o.guild_id
                               AND e.id < o.id AND e.state IN ('waiting', 'blocked'))
             ORDER BY o.id LIMIT :limit""",
-            {"now": now(), "limit": limit},
+            {"now": now(), "limit": limit, **params},
         )
         return [_item(row) for row in found]
 
-    async def next_retry(self) -> datetime | None:
-        found = await self._db.fetch("SELECT min(not_before) FROM outbox WHERE state = 'waiting'")
+    async def next_retry(self, shards: Shards = ALL_SHARDS) -> datetime | None:
+        """When the next row of a server on `shards` is due (another process's rows are not
+        this one's to wait for)."""
+        owned, params = on_shards("guild_id", shards)
+        found = await self._db.fetch(
+            f"SELECT min(not_before) FROM outbox WHERE state = 'waiting'{owned}", params
+        )
         value = found[0][0]
         return from_db_time(value) if value else None
 
@@ -240,15 +248,17 @@ class PostQueue:
                 (item.id,),
             )
 
-    async def unblock(self, guild_id: int | None = None) -> int:
-        """Retry a server's blocked rows now (its settings or permissions changed); every
-        server's when `guild_id` is None (the bot starts, and things may have changed since)."""
+    async def unblock(self, guild_id: int | None = None, shards: Shards = ALL_SHARDS) -> int:
+        """Retry a server's blocked rows now (its settings or permissions changed); with
+        `guild_id` None, those of every server on `shards` (the bot starts, and things may
+        have changed since)."""
+        owned, params = on_shards("guild_id", shards)
         async with self._db.transaction() as db:
             self._unblocks += 1  # under the write lock, so `block` sees it or is undone by it
             cursor = await db.execute(
-                "UPDATE outbox SET state = 'waiting', not_before = ?"
-                " WHERE state = 'blocked' AND (? IS NULL OR guild_id = ?)",
-                (now(), guild_id, guild_id),
+                "UPDATE outbox SET state = 'waiting', not_before = :now"
+                f" WHERE state = 'blocked' AND (:guild IS NULL OR guild_id = :guild){owned}",
+                {"now": now(), "guild": guild_id, **params},
             )
             return cursor.rowcount
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..review import Category, Rating, Review, ReviewSummary, utc_now
+from ..shards import SHARD_SHIFT, Shards
 
 CATALOGUE = 0  # guild_id of the operator's catalogue in the database
 
@@ -22,6 +23,19 @@ VISIBLE = "(r.guild_id = 0 OR r.guild_id = :guild)"
 FILTERS = "(:category IS NULL OR r.category = :category) AND r.rating >= :min_rating"
 
 Identity = tuple[int | None, str, str]  # scope, normalised title, normalised creator
+
+
+def on_shards(column: str, shards: Shards) -> tuple[str, dict[str, int]]:
+    """A condition to append to a WHERE (it begins with AND) keeping the rows whose server
+    (`column`) is on `shards`, and its parameters: a process acts for its own servers only, and
+    never reads another's rows. Plain SQL either engine runs; empty for a process with every
+    shard, whose statements stay as they were."""
+    if shards.everything:
+        return "", {}
+    names = [f"shard_{n}" for n in range(len(shards.ids))]
+    listed = ", ".join(f":{name}" for name in names)
+    condition = f" AND ({column} >> {SHARD_SHIFT}) % :shard_count IN ({listed})"
+    return condition, {"shard_count": shards.count, **dict(zip(names, shards.ids, strict=True))}
 
 
 def to_db_time(moment: datetime) -> str:
