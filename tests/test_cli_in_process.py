@@ -475,6 +475,13 @@ def test_import_of_files_and_exports_together(shell: Shell) -> None:
     assert both.code == 3 and both.out == "Imported: 0 added, 0 updated, 1 unchanged.\n"
     only_bad = shell("import", shell.folder / "missing.csv")
     assert (only_bad.code, only_bad.out) == (3, "")
+    broken = shell.folder / "broken.csv"  # its first line is past the csv module's limit
+    broken.write_text("x" * 200_000 + "\n")
+    goes_on = shell("import", broken, fixtures / "goodreads_library_export.csv", "--guild", "6")
+    assert goes_on.code == 3 and goes_on.line == (
+        f"error: {broken}: not a readable CSV file (field larger than field limit (131072))"
+    )
+    assert "(Goodreads): 2 added" in goes_on.out
     only_good = shell("import", fixtures / "goodreads_library_export.csv", "--guild", "5")
     assert only_good.code == 0 and "(Goodreads): 2 added" in only_good.out
     assert shell.rows("SELECT count(*) FROM reviews WHERE guild_id = 5") == [(2,)]
