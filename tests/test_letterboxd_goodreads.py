@@ -61,7 +61,9 @@ def test_letterboxd_reviews_are_films_dated_when_watched(tmp_path: Path) -> None
     assert summary(LETTERBOXD, 7) == ("Letterboxd", 1, LETTERBOXD_REVIEWS)
 
 
-@pytest.mark.parametrize("member", ["reviews.csv", "letterboxd-fen-2024/reviews.csv"])
+@pytest.mark.parametrize(
+    "member", ["reviews.csv", "letterboxd-fen-2024/reviews.csv", "data/letterboxd/reviews.csv"]
+)
 def test_letterboxd_zip_is_read_through_its_reviews_csv(tmp_path: Path, member: str) -> None:
     archive = tmp_path / "letterboxd-fen-2024.ZIP"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
@@ -132,13 +134,56 @@ def test_of_several_reviews_of_one_work_the_newest_is_kept(
 ) -> None:
     rows = [
         "2024-01-01,Heat,1995,,3,,First watch.,,2023-12-31\n",
-        "2024-02-01,Heat,1995,,4.5,Yes,Second watch.,,2024-01-31\n",
+        "2024-01-15,Heat,1995,,2,Yes,Second watch.,,2024-01-14\n",
+        "2024-02-01,Heat,1995,,4.5,Yes,Third watch.,,2024-01-31\n",
     ]
     path = tmp_path / "reviews.csv"
-    path.write_text(LETTERBOXD_HEAD + "".join(reversed(rows) if newest_first else rows))
+    ordered = list(reversed(rows)) if newest_first else rows
+    path.write_text(LETTERBOXD_HEAD + "".join(ordered) + "2024-03-01,Alien,1979,,5,,Yes.,,\n")
     _, skipped, films = summary(path)
-    assert skipped == 1
-    assert [(f[0], f[3], f[7]) for f in films] == [("Heat", 9, "Second watch.")]
+    assert skipped == 2
+    assert [(f[0], f[3], f[7]) for f in films] == [
+        ("Heat", 9, "Third watch."),
+        ("Alien", 10, "Yes."),
+    ]
+
+
+def test_of_two_reviews_of_one_work_on_one_day_the_later_line_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        LETTERBOXD_HEAD
+        + "2024-01-01,Heat,1995,,3,,Morning.,,2024-01-01\n"
+        + "2024-01-01,Heat,1995,,4,,Evening.,,2024-01-01\n"
+    )
+    _, skipped, films = summary(path)
+    assert skipped == 1 and [f[7] for f in films] == ["Evening."]
+
+
+def test_only_the_columns_each_export_needs_are_required(tmp_path: Path) -> None:
+    films = tmp_path / "films.csv"
+    films.write_text("Date,Name,Letterboxd URI,Rating,Review\n2024-01-01,Heat,,4,Good.\n")
+    assert summary(films)[0] == "Letterboxd" and len(summary(films)[2]) == 1
+    books = tmp_path / "books.csv"
+    books.write_text("Book Id,Title,Author,My Rating,My Review\n1,Dune,,4,Good.\n")
+    kind, _, [book] = summary(books)
+    assert (kind, book[0], book[5], book[9]) == (
+        "Goodreads",
+        "Dune",
+        "https://www.goodreads.com/book/show/1",
+        False,
+    )
+
+
+def test_goodreads_rows_without_a_rating_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "library.csv"
+    path.write_text(
+        GOODREADS_HEAD
+        + "1,Unrated,,0,Words.,,,\n"
+        + "2,Blank,,,Words.,,,\n"
+        + "3,Rated,,1,Ok.,,,\n"
+    )
+    _, skipped, books = summary(path)
+    assert skipped == 2 and [b[0] for b in books] == ["Rated"]
 
 
 @pytest.mark.parametrize(
@@ -188,6 +233,8 @@ def test_files_that_cannot_be_read_as_exports_are_refused(tmp_path: Path) -> Non
     assert (
         refusal(tmp_path / "latin1.csv") == "not UTF-8 text; exports are UTF-8, download it again"
     )
+    too_long = tmp_path / ("n" * 300 + ".csv")
+    assert refusal(too_long) == "cannot be read (File name too long)"
     (tmp_path / "fake.zip").write_text("hello")
     assert refusal(tmp_path / "fake.zip") == "not a ZIP archive that can be read"
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as out:
@@ -211,6 +258,18 @@ def test_a_zip_whose_reviews_are_too_large_is_refused_unread(tmp_path: Path) -> 
         out.writestr("reviews.csv", LETTERBOXD_HEAD + " " * MAX_BYTES)
     with pytest.raises(FileError, match=r"big.zip: its reviews.csv is larger than 50 MiB$"):
         read_export(archive)
+
+
+def test_a_zip_whose_reviews_are_exactly_at_the_limit_is_read_whole(tmp_path: Path) -> None:
+    last = "2024-01-01,Heat,1995,,4,,Good!"  # its last byte counts
+    room = MAX_BYTES - len(LETTERBOXD_HEAD) - len(last)
+    unrated = "," * 7 + "t" * 99_990 + ",\n"  # no rating or text: skipped
+    fillers, rest = divmod(room, len(unrated))
+    archive = tmp_path / "full.zip"
+    with zipfile.ZipFile(archive, "w") as out:  # stored: quicker than compressing it
+        out.writestr("reviews.csv", LETTERBOXD_HEAD + unrated * fillers + "\n" * rest + last)
+    _, skipped, [film] = summary(archive)
+    assert (skipped, film[7]) == (fillers, "Good!")
 
 
 def test_a_zip_that_lies_about_its_size_is_read_only_to_the_limit(tmp_path: Path) -> None:
