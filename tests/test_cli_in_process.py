@@ -23,7 +23,7 @@ from reviewbot.feeds_cli import feed_line
 from reviewbot.review import Category
 from reviewbot.store import Feed
 
-from .feed_server import FeedServer, item, rss
+from .feed_server import FeedServer, Item, item, rss
 from .test_files import SAMPLE, write
 
 SETTINGS = (
@@ -639,11 +639,19 @@ async def in_thread(shell: Shell, *args: str | Path) -> Ran:
     return await asyncio.to_thread(shell, *args)
 
 
+def with_newer(feed: str, newer: Item) -> str:
+    """`feed` with one more entry before the others, which stay as they were to the byte
+    (a feed built again would date its entries anew)."""
+    entry = rss([newer]).split("<item>", 1)[1]
+    return feed.replace("<item>", "<item>" + entry.split("</channel>", 1)[0] + "<item>", 1)
+
+
 async def test_feed_add_list_check_and_remove_say_what_they_did(
     feeds_allowed: Shell, feed_server: FeedServer
 ) -> None:
     shell, url = feeds_allowed, feed_server.url()
-    feed_server.serve("/feed", rss([item("a", "Her 4/5"), item("n", "News of the week")]))
+    first = rss([item("a", "Her 4/5"), item("n", "News of the week")])
+    feed_server.serve("/feed", first)
     none = await in_thread(shell, "feed", "list")
     assert none.out == "No feeds are followed here. Add one with `reviewbot feed add URL`.\n"
     added = await in_thread(shell, "feed", "add", url, "--category", "film")
@@ -668,7 +676,7 @@ async def test_feed_add_list_check_and_remove_say_what_they_did(
     assert "UTC (HTTP 200)  ·  2 entries seen  ·  0 failure(s) in a row  ·  next poll " in line
     assert (await in_thread(shell, "feed", "list", "--guild", "5")).out.startswith("No feeds")
 
-    feed_server.serve("/feed", rss([item("b", "Heat 5/5"), item("a", "Her 4/5")]))
+    feed_server.serve("/feed", with_newer(first, item("b", "Heat 5/5")))
     checked = await in_thread(shell, "feed", "check", url)
     assert (checked.code, checked.out) == (
         0,
@@ -697,13 +705,14 @@ async def test_a_servers_feed_announces_in_its_channel(
     feeds_allowed: Shell, feed_server: FeedServer
 ) -> None:
     shell, url = feeds_allowed, feed_server.url()
-    feed_server.serve("/feed", rss([item("a", "Her 4/5")], title=""))
+    first = rss([item("a", "Her 4/5")], title="")
+    feed_server.serve("/feed", first)
     added = await in_thread(shell, "feed", "add", url, "--guild", "77", "--channel", "55")
     assert added.out == (
         f"Following {url} (untitled) for server 77: 1 review(s) joined quietly, 0 entr(ies)"
         " skipped (not reviews). New entries are announced from now on.\n"
     )
-    feed_server.serve("/feed", rss([item("b", "Heat 5/5"), item("a", "Her 4/5")]))
+    feed_server.serve("/feed", with_newer(first, item("b", "Heat 5/5")))
     elsewhere = await in_thread(shell, "feed", "check", url)
     assert elsewhere.code == 1  # not followed for the catalogue
     checked = await in_thread(shell, "feed", "check", url, "--guild", "77")
