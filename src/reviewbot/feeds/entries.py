@@ -49,6 +49,7 @@ _TEXT_RATING = re.compile(
     rf"(?P<rating>{_STARS}|{_OUT_OF})",
     re.IGNORECASE | re.MULTILINE,
 )
+_EMAIL = re.compile(r"[^\s()]+@[^\s()]+")
 _BY = re.compile(r"^(?P<work>.+?)\s+by\s+(?P<creator>[^,]+)$", re.IGNORECASE)
 _CATEGORY_WORDS = {
     Category.FILM: {"film", "films", "movie", "movies", "cinema", "film review", "film reviews"},
@@ -319,10 +320,15 @@ def _category(raw: Mapping[str, Any], default: Category) -> Category:
 
 
 def _author(raw: Mapping[str, Any]) -> str:
+    author = _text(raw.get("author"))
+    if _EMAIL.search(author):
+        # RSS 2.0's "email (Name)", read here: feedparser misreads the name when the address
+        # ends in a domain of more than four letters (ann@film.reviews gives "ews (Ann").
+        return _text(_EMAIL.sub(" ", author).replace("(", " ").replace(")", " ")) or author
     detail = raw.get("author_detail")
     if isinstance(detail, Mapping) and detail.get("name"):
         return _text(detail["name"])
-    return _text(raw.get("author"))
+    return author
 
 
 def _date(raw: Mapping[str, Any]) -> datetime | None:

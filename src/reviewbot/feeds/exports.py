@@ -42,7 +42,10 @@ def read_export(path: Path, guild_id: int | None = None) -> ExportReviews:
     """The reviews of a Letterboxd ZIP or reviews.csv, or a Goodreads library CSV."""
     text = _csv_text(path)
     rows = csv.DictReader(io.StringIO(text))
-    columns = set(rows.fieldnames or [])
+    try:
+        columns = set(rows.fieldnames or [])
+    except csv.Error as error:  # the header line itself (a field past the csv module's limit)
+        raise _unreadable(path, error) from None
     if columns >= LETTERBOXD:
         return _gather(path, "Letterboxd", rows, guild_id, _letterboxd)
     if columns >= GOODREADS:
@@ -124,8 +127,12 @@ def _gather(
                     continue
             newest[review.identity] = (review, dated)
     except csv.Error as error:
-        raise FileError(path, f"not a readable CSV file ({error})") from None
+        raise _unreadable(path, error) from None
     return ExportReviews(kind, list(newest.values()), skipped)
+
+
+def _unreadable(path: Path, error: csv.Error) -> FileError:
+    return FileError(path, f"not a readable CSV file ({error})")
 
 
 def _value(row: Row, name: str) -> str:
