@@ -197,7 +197,7 @@ class _Layout:
             if cut > skip_to:
                 continue
             resume = self._resume(cut, end)
-            held = self.spans_for(cut, resume, strict=True)
+            held = self.spans_for(cut, resume, strict=True) if is_boundary(self.text, cut) else None
             if held is not None and bool(held) != outside:
                 if cut + len(_closers(held)) <= high:
                     return cut, resume, held
@@ -226,7 +226,7 @@ class _Layout:
     def spans_for(self, cut: int, resume: int, *, strict: bool) -> tuple[_Span, ...] | None:
         """The spans to close at `cut` and reopen at `resume`, or None when they can't be."""
         held = self.spans_at(cut)
-        if held is None or not is_boundary(self.text, cut):
+        if held is None:
             return None
         if resume != cut:
             there = self.spans_at(resume)
