@@ -12,6 +12,21 @@ from reviewbot.review import Review, ReviewContext
 A, B, C = "a", "b", "c"
 
 
+def test_a_paragraph_break_right_at_the_limit_ends_the_page() -> None:
+    text = A * 40 + "\n\n" + B * 22 + "\n\n" + C * 20
+    assert split_pages(text, 64) == [A * 40 + "\n\n" + B * 22, C * 20]
+
+
+def test_a_paragraph_break_is_found_wherever_it_falls_in_a_long_page() -> None:
+    # The last paragraph break before the limit, not an earlier one, even where the search
+    # for breaks (from the end back) passes over it in two steps.
+    first = "a " * 260 + B * 98
+    second = B * 123
+    rest = "c " * 200
+    text = first + "\n\n" + second + "\n\n" + rest
+    assert split_pages(text, 1000) == [first + "\n\n" + second, rest]
+
+
 def test_a_letter_with_more_marks_than_a_page_holds_is_cut_between_marks() -> None:
     zalgo = "e" + "\u0301" * 100  # one grapheme, longer than a page
     assert split_pages(zalgo, 64) == [zalgo[:64], zalgo[64:]]

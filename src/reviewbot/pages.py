@@ -172,7 +172,9 @@ class _Layout:
         while high >= low:
             chunk = max(low, high - size)
             found: list[tuple[int, int]] = []
-            for gap in _BREAKS[kind].finditer(self.text, chunk, high + 1):
+            # A break starting by `high` is matched whole (a paragraph break is two line breaks).
+            stop = max(high + 1, _run_end(self.text, high))
+            for gap in _BREAKS[kind].finditer(self.text, chunk, stop):
                 if gap.groupdict().get("cjk") is not None:
                     found.append((gap.end(), gap.end()))
                     continue
