@@ -172,7 +172,9 @@ class _Layout:
         while high >= low:
             chunk = max(low, high - size)
             found: list[tuple[int, int]] = []
-            for gap in _BREAKS[kind].finditer(self.text, chunk, high + 1):
+            # A break starting by `high` is matched whole (a paragraph break is two line breaks).
+            stop = max(high + 1, _run_end(self.text, high))
+            for gap in _BREAKS[kind].finditer(self.text, chunk, stop):
                 if gap.groupdict().get("cjk") is not None:
                     found.append((gap.end(), gap.end()))
                     continue
@@ -197,7 +199,7 @@ class _Layout:
             if cut > skip_to:
                 continue
             resume = self._resume(cut, end)
-            held = self.spans_for(cut, resume, strict=True)
+            held = self.spans_for(cut, resume, strict=True) if is_boundary(self.text, cut) else None
             if held is not None and bool(held) != outside:
                 if cut + len(_closers(held)) <= high:
                     return cut, resume, held
@@ -226,7 +228,7 @@ class _Layout:
     def spans_for(self, cut: int, resume: int, *, strict: bool) -> tuple[_Span, ...] | None:
         """The spans to close at `cut` and reopen at `resume`, or None when they can't be."""
         held = self.spans_at(cut)
-        if held is None or not is_boundary(self.text, cut):
+        if held is None:
             return None
         if resume != cut:
             there = self.spans_at(resume)
