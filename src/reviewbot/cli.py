@@ -25,7 +25,15 @@ from .catalogue import (
     load_sample_if_new,
     write_when_free,
 )
-from .config import GUILD_ID_MAX, ConfigError, Settings, guild_id, load_settings, whole_number
+from .config import (
+    GUILD_ID_MAX,
+    ConfigError,
+    Settings,
+    database_url,
+    guild_id,
+    load_settings,
+    whole_number,
+)
 from .errors import ValidationError
 from .feeds.exports import is_export
 from .feeds_cli import feed_command, import_exports, import_feeds, is_url
@@ -91,7 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="reviewbot", description="A Discord bot that shares reviews, and its catalogue."
     )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
-    parser.add_argument("--db", type=Path, help="database file (default: REVIEWBOT_DB)")
+    parser.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="database file, or a postgresql:// URL (default: REVIEWBOT_DATABASE_URL, else"
+        " REVIEWBOT_DB)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="connect to Discord and answer commands")
@@ -186,7 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reviewbot: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.db is not None:
-        settings = _with_database(settings, args.db)
+        try:
+            settings = _with_database(settings, args.db)
+        except ValueError as error:
+            print(f"reviewbot: --db {error}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if args.command in {"run", "sync"}:  # these set up discord.py's logging themselves
             from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
@@ -219,7 +236,7 @@ def _explain(error: Exception, settings: Settings) -> str:
     if isinstance(error, ImportStopped):
         return _stopped(error)
     if isinstance(error, sqlite3.Error):
-        problem = database_problem(settings.database, error)
+        problem = database_problem(settings.database_name, error)
         if problem is not None:
             return str(problem)
     elif isinstance(error, OSError) and error.filename is not None:
@@ -228,10 +245,13 @@ def _explain(error: Exception, settings: Settings) -> str:
     return f"failed unexpectedly ({type(error).__name__}: {error}); LOG_LEVEL=DEBUG shows where"
 
 
-def _with_database(settings: Settings, database: Path) -> Settings:
+def _with_database(settings: Settings, database: str) -> Settings:
+    """The settings with --db's catalogue: a PostgreSQL URL (checked), else a file."""
     from dataclasses import replace
 
-    return replace(settings, database=database)
+    if "://" in database:  # a URL, never taken for a file's name
+        return replace(settings, database_url=database_url(database))
+    return replace(settings, database=Path(database), database_url=None)
 
 
 def _stopped(stopped: ImportStopped) -> str:
@@ -244,11 +264,13 @@ def _stopped(stopped: ImportStopped) -> str:
 
 async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> int:
     async with AsyncExitStack() as stack:
-        store = await _open_store(stack, args.command, settings.database)
+        store = await _open_store(stack, args.command, settings.store_target)
         if args.command in CREATING:
             report = await load_sample_if_new(store, settings.catalogue)
             if report is not None:
-                print(f"Loaded the sample catalogue into {settings.database}.", file=sys.stderr)
+                print(
+                    f"Loaded the sample catalogue into {settings.database_name}.", file=sys.stderr
+                )
         if args.command == "import":
             return await _import(store, args, settings)
         if args.command == "feed":
@@ -263,12 +285,12 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
             return await _show(store, " ".join(args.title), args.guild)
         if args.command == "backup":
             await store.backup(args.destination)
-            print(f"Backed up {settings.database} to {args.destination}")
+            print(f"Backed up {settings.database_name} to {args.destination}")
             return EXIT_OK
     raise AssertionError(args.command)
 
 
-async def _open_store(stack: AsyncExitStack, command: str, database: Path) -> ReviewStore:
+async def _open_store(stack: AsyncExitStack, command: str, database: str | Path) -> ReviewStore:
     if command in READING:
         try:
             return await stack.enter_async_context(ReviewStore.open(database, read_only=True))
