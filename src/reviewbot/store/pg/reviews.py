@@ -221,8 +221,10 @@ class PgReviews:
         try:
             async with self._db.transaction():  # a savepoint: a clash leaves the rest usable
                 found = await self._db.fetch(rows.INSERT_REVIEW, row)
-        except asyncpg.UniqueViolationError:  # stored by another process a moment ago
-            existing = await self.duplicate_of(review)
+        except asyncpg.UniqueViolationError as clash:
+            if clash.constraint_name != "reviews_identity":
+                raise
+            existing = await self.duplicate_of(review)  # stored by another process just now
             raise DuplicateReviewError(existing or 0, review.title) from None
         review_id = found[0][0]
         await self._db.execute(
