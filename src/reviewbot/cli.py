@@ -47,7 +47,7 @@ LIMIT_MAX = 1000  # search results printed at most
 WAIT_DEFAULT, WAIT_MAX = 300, 7 * 24 * 3600  # seconds an import waits for another writer
 # Commands that only read: an existing database is opened read-only, so they work on a file
 # this user may not write. Those that create and fill a new database when there is none:
-READING = {"search", "show", "export", "backup"}
+READING = {"search", "show", "export", "backup", "migrate-to"}
 CREATING = {"search", "show"}
 
 
@@ -179,6 +179,13 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="copy the database safely, even while it runs")
     backup.add_argument("destination", type=Path, metavar="DEST")
+
+    move = commands.add_parser(
+        "migrate-to",
+        help="copy the whole catalogue into a new database: a postgresql:// URL, or an SQLite"
+        " file (stop the bot first)",
+    )
+    move.add_argument("target", metavar="URL|FILE")
     return parser
 
 
@@ -283,6 +290,8 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
             return await _search(store, " ".join(args.query), args.guild, args.limit)
         if args.command == "show":
             return await _show(store, " ".join(args.title), args.guild)
+        if args.command == "migrate-to":
+            return await _migrate_to(store, args.target, settings)
         if args.command == "backup":
             await store.backup(args.destination)
             print(f"Backed up {settings.database_name} to {args.destination}")
@@ -298,6 +307,37 @@ async def _open_store(stack: AsyncExitStack, command: str, database: str | Path)
             if command not in CREATING:
                 raise
     return await stack.enter_async_context(ReviewStore.open(database))
+
+
+async def _migrate_to(source: ReviewStore, target: str, settings: Settings) -> int:
+    """`reviewbot migrate-to TARGET`: every row of the catalogue, copied into an empty one."""
+    from .store.transfer import copy_catalogue
+
+    try:
+        into = Settings(token=None, database_url=database_url(target)) if "://" in target else None
+    except ValueError as error:
+        raise StoreError(f"the target {error}") from None
+    destination: str | Path = into.store_target if into else Path(target)
+    same = (
+        destination == settings.database_url
+        if into
+        else settings.database_url is None and _same_file(Path(target), settings.database)
+    )
+    if same:
+        raise StoreError(f"{target} is the catalogue itself: give another database to copy into")
+    name = into.database_name if into else target
+    async with ReviewStore.open(destination) as copy:
+        counts = await copy_catalogue(source, copy)
+    others = sum(counts.values()) - counts["reviews"]
+    print(
+        f"Copied {counts['reviews']:,} review(s) and {others:,} other row(s)"
+        f" from {settings.database_name} to {name}."
+    )
+    return EXIT_OK
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return one.exists() and other.exists() and one.samefile(other)
 
 
 async def _import(store: ReviewStore, args: argparse.Namespace, settings: Settings) -> int:
