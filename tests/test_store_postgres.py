@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from reviewbot.errors import DuplicateReviewError
 from reviewbot.store import NoDatabaseError, OutboxItem, ReviewStore, StoreError
 from reviewbot.store.pg import schema
 from reviewbot.store.pg.posts import PgPostQueue
@@ -252,3 +253,15 @@ def test_a_malformed_database_url_is_one_line_naming_it(
     flagged = reviewbot("--db", value, "search", "her", cwd=str(tmp_path))
     assert flagged.returncode == 2 and flagged.stderr.startswith("reviewbot: --db ")
     assert list(tmp_path.iterdir()) == []  # never taken for a file's name
+
+
+async def test_only_a_clash_of_title_and_creator_is_a_duplicate_review(postgres: str) -> None:
+    async with ReviewStore.open(postgres) as store:
+        first = await store.reviews.add(make_review("Her"))
+        # Numbers handed out again (a sequence set back by hand): a fault, not a duplicate.
+        await store.db.fetch("SELECT setval(pg_get_serial_sequence('reviews', 'id'), 1, false)")
+        with pytest.raises(asyncpg.UniqueViolationError, match="reviews_pkey"):
+            await store.reviews.add(make_review("Heat"))
+        with pytest.raises(DuplicateReviewError) as duplicate:
+            await store.reviews.add(make_review("HER"))
+        assert duplicate.value.existing_id == first.id
