@@ -151,23 +151,42 @@ async def queue_posts(store: ReviewStore, servers: int) -> list[int]:
 
 
 async def test_two_processes_never_take_the_same_row(postgres: str) -> None:
-    async with ReviewStore.open(postgres) as first, ReviewStore.open(postgres) as second:
-        await queue_posts(first, 60)
+    async with (
+        ReviewStore.open(postgres) as first,
+        ReviewStore.open(postgres) as second,
+        ReviewStore.open(postgres) as third,
+    ):
+        await queue_posts(first, 90)
         delivered: dict[int, str] = {}
 
         async def deliver(store: ReviewStore, name: str) -> None:
-            while batch := await store.posts.due(limit=7):
+            while batch := await store.posts.due(limit=5):
                 for item in batch:
                     assert item.id not in delivered, f"row {item.id} delivered twice"
                     delivered[item.id] = name
-                    await asyncio.sleep(0)  # the other process runs meanwhile
+                    await asyncio.sleep(0)  # the other processes run meanwhile
                     await store.posts.delivered(item, channel_id=1, message_id=item.id)
 
-        await asyncio.gather(deliver(first, "first"), deliver(second, "second"))
-        assert len(delivered) == 60
-        assert set(delivered.values()) == {"first", "second"}  # both took a share
+        names = {"first": first, "second": second, "third": third}
+        await asyncio.gather(*(deliver(store, name) for name, store in names.items()))
+        assert len(delivered) == 90
+        assert len(set(delivered.values())) > 1  # the work was shared
         done = await first.db.fetch("SELECT count(*) FROM outbox WHERE state = 'done'")
-        assert done[0][0] == 60
+        assert done[0][0] == 90
+
+
+async def test_a_row_another_process_is_taking_is_skipped_not_waited_for(postgres: str) -> None:
+    async with ReviewStore.open(postgres) as store:
+        await queue_posts(store, 3)
+        other = await asyncpg.connect(postgres)
+        try:
+            async with other.transaction():  # another process, in the middle of taking row 2
+                await other.execute("SELECT 1 FROM outbox WHERE id = 2 FOR UPDATE")
+                taken = await asyncio.wait_for(store.posts.due(), 5)
+                assert [item.id for item in taken] == [1, 3]
+        finally:
+            await other.close()
+        assert [item.id for item in await store.posts.due()] == [1, 2, 3]
 
 
 async def test_a_crashed_processes_rows_are_taken_over_when_its_lease_ends(postgres: str) -> None:
