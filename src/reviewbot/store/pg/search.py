@@ -150,9 +150,14 @@ WHERE s.schemaname = current_schema() AND s.tablename = 'reviews'
 
 
 class TitleWords:
-    """The words of every stored title, in memory, caught up with what any process stored:
-    the words numbered past the last one read are read each time they are asked for (one
-    index probe, usually finding nothing)."""
+    """The words of every stored title, in memory, caught up with what any process stored.
+
+    Built on first use from `title_terms`. Typo search reads the words numbered past the last
+    one read each time (one index probe, usually finding nothing), so a title stored by any
+    process a moment ago is found at once. Deciding whether the title words can hold the typed
+    words takes what is in memory: a word that is not there yet only sends the search on to
+    typo search, which catches up and finds it.
+    """
 
     def __init__(self, db: PgDatabase) -> None:
         self._db = db
@@ -160,8 +165,9 @@ class TitleWords:
         self._last_id = 0
 
     async def vocabulary(self, build: bool = True) -> Vocabulary | None:
-        if self._vocabulary is None and not build:
-            return None
+        """The words, caught up; or with `build` false, those in memory (None if none yet)."""
+        if not build:
+            return self._vocabulary
         fresh = await self._db.fetch(_NEW_TERMS, (self._last_id,))
         if self._vocabulary is None:
             self._vocabulary = Vocabulary(term for _, term in fresh)
