@@ -22,7 +22,7 @@ import asyncpg
 
 from ..problems import NoDatabaseError, StoreError
 from . import schema
-from .db import POOL_SIZE, SERVER_SETTINGS, PgDatabase, connection_problem, shown_url
+from .db import POOL_SIZE, REPLANNING, SERVER_SETTINGS, PgDatabase, connection_problem, shown_url
 from .feeds import PgFeeds
 from .imports import PgImports
 from .posts import PgPostQueue
@@ -94,6 +94,15 @@ async def open_database(
         await first.close()
     pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, server_settings=settings)
     try:
-        yield PgDatabase(pool, url), before, after
+        replanning = {**settings, **REPLANNING}
+        planning = await asyncpg.create_pool(
+            url, min_size=1, max_size=POOL_SIZE, server_settings=replanning
+        )
+    except BaseException:
+        await pool.close()
+        raise
+    try:
+        yield PgDatabase(pool, url, planning), before, after
     finally:
+        await planning.close()
         await pool.close()

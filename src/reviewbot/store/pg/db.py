@@ -19,8 +19,19 @@ Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
 POOL_SIZE = 10
 # Every connection reads and writes times in UTC, and skips JIT compilation, which costs far
-# more than the short statements the store runs.
-SERVER_SETTINGS = {"timezone": "UTC", "jit": "off", "application_name": "reviewbot"}
+# more than the short statements the store runs. Each statement is planned once, for any
+# values (planning one costs more than running it), and never as a scan of a whole table:
+# every statement of the store is written for an index, and a plan made for any values must
+# not guess that a server's rows are half the table.
+SERVER_SETTINGS = {
+    "timezone": "UTC",
+    "jit": "off",
+    "application_name": "reviewbot",
+    "plan_cache_mode": "force_generic_plan",
+    "enable_seqscan": "off",
+}
+# Full-text queries are planned for the words asked, every time (see PgDatabase.fetch).
+REPLANNING = {"plan_cache_mode": "force_custom_plan"}
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 # While a task is inside a transaction: its connection, and what to undo in memory if the
@@ -56,13 +67,17 @@ class PgDatabase:
     on the transaction's connection, so that it sees what the transaction wrote.
     """
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, planning: asyncpg.Pool | None = None) -> None:
         self.pool = pool
+        self._planning = planning or pool
         self.url = url
         self.path = shown_url(url)  # what messages name, as they name a file's path
         self._tracer: Tracer | None = None
 
-    async def fetch(self, sql: str, params: Params = ()) -> list[Any]:
+    async def fetch(self, sql: str, params: Params = (), *, replan: bool = False) -> list[Any]:
+        """The rows of a statement. With `replan`, on a connection that plans it for the values
+        given every time (a full-text query): a plan made once for any values may read a
+        whole index for a rare word, or every match of a common one."""
         text, args = _arguments(sql, params)
         if self._tracer is not None:
             self._tracer(text)
@@ -70,7 +85,8 @@ class PgDatabase:
         try:
             if current is not None:
                 return list(await current[0].fetch(text, *args))
-            return list(await self.pool.fetch(text, *args))
+            pool = self._planning if replan else self.pool
+            return list(await pool.fetch(text, *args))
         except asyncpg.DataError as error:
             _raise_overflow(error)
             raise

@@ -230,7 +230,9 @@ class PgSearch:
         if words_asked:
             assert plan.title_match is not None
             params |= {"title_match": tsquery(plan.title_match), "room": room}
-            found += _shortest_first(await self._fetch(_TITLE_WORDS[filtered], params), room)
+            found += _shortest_first(
+                await self._fetch(_TITLE_WORDS[filtered], params, replan=True), room
+            )
         if found or not plan.words:
             return list(map(rows.summary, found))
         params["many"] = min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT)
@@ -238,13 +240,13 @@ class PgSearch:
         if include_body:
             assert plan.body_match is not None
             params["body_match"] = tsquery(plan.body_match)
-            text_hits = await self._fetch(_TEXT_HITS, params)
+            text_hits = await self._fetch(_TEXT_HITS, params, replan=True)
         hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
         return self._ranked(plan, hits + text_hits, spellings, limit)
 
-    async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Any]:
+    async def _fetch(self, sql: str, params: dict[str, Any], replan: bool = False) -> list[Any]:
         # Rows as lists: ranking sorts them by position, and a list is what SQLite's are.
-        return [list(row) for row in await self._db.fetch(sql, params)]
+        return [list(row) for row in await self._db.fetch(sql, params, replan=replan)]
 
     async def _may_hold(self, plan: SearchPlan) -> bool:
         vocabulary = await self.title_words.vocabulary(build=False)
@@ -309,7 +311,7 @@ class PgSearch:
         if query is None:
             return {}
         match, left = query
-        found = await self._fetch(_TYPO_HITS, params | {"match": tsquery(match)})
+        found = await self._fetch(_TYPO_HITS, params | {"match": tsquery(match)}, replan=True)
         return _keep(found, left)
 
     def _ranked(
@@ -347,7 +349,7 @@ class PgSearch:
             "category": None,
             "min_rating": 0,
         }
-        hits = await self._fetch(_TYPO_HITS, params)
+        hits = await self._fetch(_TYPO_HITS, params, replan=True)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 
