@@ -79,7 +79,15 @@ def free_port() -> int:
 class PostgresServer:
     """One PostgreSQL server in a temporary folder, on 127.0.0.1 and a free port."""
 
-    def __init__(self, binaries: Path, folder: Path, port: int, runner: list[str]) -> None:
+    def __init__(
+        self,
+        binaries: Path,
+        folder: Path,
+        port: int,
+        runner: list[str],
+        settings: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = {**SETTINGS, **(settings or {})}
         self.binaries = binaries
         self.folder = folder
         self.data = folder / "data"
@@ -92,8 +100,16 @@ class PostgresServer:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, *, may_install: bool = False) -> Iterator[PostgresServer]:
-        """A running server, stopped and removed on leaving (Ctrl+C and failures too)."""
+    def start(
+        cls,
+        *,
+        may_install: bool = False,
+        settings: dict[str, str] | None = None,
+        parent: Path | None = None,
+    ) -> Iterator[PostgresServer]:
+        """A running server, stopped and removed on leaving (Ctrl+C and failures too);
+        `settings` change the test server's (a benchmark's server flushes to disk), `parent`
+        is where its folder goes."""
         binaries = find_binaries()
         if binaries is None and may_install:
             install()
@@ -103,9 +119,9 @@ class PostgresServer:
                 "no PostgreSQL server programs (initdb, pg_ctl) were found: install the"
                 " `postgresql` package"
             )
-        folder = Path(tempfile.mkdtemp(prefix="reviewbot-pg-"))
+        folder = Path(tempfile.mkdtemp(prefix="reviewbot-pg-", dir=parent)).resolve()
         try:
-            server = cls(binaries, folder, free_port(), _runner(folder))
+            server = cls(binaries, folder, free_port(), _runner(folder), settings)
             server._init()
             server._start()
         except BaseException:
@@ -141,7 +157,7 @@ class PostgresServer:
         )
 
     def _start(self) -> None:
-        options = " ".join(f"-c {name}={value}" for name, value in SETTINGS.items())
+        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
         options += f" -p {self.port} -k {self.folder}"
         log = self.folder / "server.log"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")

@@ -5,6 +5,7 @@ indexes, calendar counts) is made anew by the target's own engine."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -112,24 +113,55 @@ def _readers(table: Table, sqlite: bool) -> list[Callable[[Any], Any]]:
     return [{"time": as_time, "bool": as_bool}.get(kind, same) for _, kind in table.columns]
 
 
-async def rows(store: ReviewStore, table: Table) -> AsyncIterator[list[Row]]:
-    """Every row of `table` in `store`, as common values, in batches, by key."""
-    sql = f"SELECT {', '.join(table.names)} FROM {table.name} ORDER BY {table.key}"
-    db = store.db
-    if isinstance(db, Database):
-        readers = _readers(table, sqlite=True)
-        async with db.connection.execute(sql) as cursor:
-            while found := await cursor.fetchmany(BATCH):
-                yield [tuple(r(v) for r, v in zip(readers, row, strict=True)) for row in found]
-        return
-    async with db.pool.acquire() as connection, connection.transaction():
+class Snapshot:
+    """The whole of a store as it stood at one moment, read table by table."""
+
+    def __init__(self, store: ReviewStore, connection: Any) -> None:
+        self._sqlite = isinstance(store.db, Database)
+        self._connection = connection
+
+    async def rows(self, table: Table) -> AsyncIterator[list[Row]]:
+        """Every row of `table`, as common values, in batches, by key."""
+        sql = f"SELECT {', '.join(table.names)} FROM {table.name} ORDER BY {table.key}"
+        if self._sqlite:
+            readers = _readers(table, sqlite=True)
+            async with self._connection.execute(sql) as cursor:
+                while found := await cursor.fetchmany(BATCH):
+                    yield [tuple(r(v) for r, v in zip(readers, row, strict=True)) for row in found]
+            return
         batch: list[Row] = []
-        async for record in connection.cursor(sql, prefetch=BATCH):
+        async for record in self._connection.cursor(sql, prefetch=BATCH):
             batch.append(tuple(record))
             if len(batch) == BATCH:
                 yield batch
                 batch = []
         if batch:
+            yield batch
+
+
+@asynccontextmanager
+async def snapshot(store: ReviewStore) -> AsyncIterator[Snapshot]:
+    """One read transaction over the whole store: a copy taken while others write is of one
+    moment (SQLite's WAL keeps it; PostgreSQL's repeatable read does)."""
+    db = store.db
+    if isinstance(db, Database):
+        await db.connection.execute("BEGIN")
+        try:
+            yield Snapshot(store, db.connection)
+        finally:
+            await db.connection.execute("COMMIT")
+        return
+    async with (
+        db.pool.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        yield Snapshot(store, connection)
+
+
+async def rows(store: ReviewStore, table: Table) -> AsyncIterator[list[Row]]:
+    """Every row of `table` in `store`, as common values, in batches, by key."""
+    async with snapshot(store) as taken:
+        async for batch in taken.rows(table):
             yield batch
 
 
@@ -152,12 +184,13 @@ async def copy_catalogue(source: ReviewStore, target: ReviewStore) -> dict[str, 
             f"{target.path} already holds a catalogue: migrate-to copies only into an empty"
             " database (a new file, or a new PostgreSQL database)"
         )
-    if isinstance(target.db, Database):
-        return await _into_sqlite(source, target)
-    return await _into_postgres(source, target.db)
+    async with snapshot(source) as taken:
+        if isinstance(target.db, Database):
+            return await _into_sqlite(taken, target)
+        return await _into_postgres(taken, target.db)
 
 
-async def _into_sqlite(source: ReviewStore, target: ReviewStore) -> dict[str, int]:
+async def _into_sqlite(source: Snapshot, target: ReviewStore) -> dict[str, int]:
     assert isinstance(target.db, Database)
     connection = target.db.connection
     counts: dict[str, int] = {}
@@ -170,7 +203,7 @@ async def _into_sqlite(source: ReviewStore, target: ReviewStore) -> dict[str, in
             )
             kinds = [kind for _, kind in table.columns]
             counts[table.name] = 0
-            async for batch in rows(source, table):
+            async for batch in source.rows(table):
                 stored = [_for_sqlite(row, kinds) for row in batch]
                 await connection.executemany(insert, stored)
                 counts[table.name] += len(batch)
@@ -191,7 +224,7 @@ _PG_TYPES = {"int": "bigint", "text": "text", "time": "timestamptz", "bool": "bo
 _WORDS_OF = {"reviews": ("title_words", "title_norm"), "review_bodies": ("body_words", "body")}
 
 
-async def _into_postgres(source: ReviewStore, db: PgDatabase) -> dict[str, int]:
+async def _into_postgres(source: Snapshot, db: PgDatabase) -> dict[str, int]:
     from .pg import rows as pg_rows
     from .pg.search import TERMS_LOCK
 
@@ -213,7 +246,7 @@ async def _into_postgres(source: ReviewStore, db: PgDatabase) -> dict[str, int]:
                 f" FROM unnest({', '.join(arrays)}) AS t ({', '.join(unnested)})"
             )
             counts[table.name] = 0
-            async for batch in rows(source, table):
+            async for batch in source.rows(table):
                 values: list[list[Any]] = [list(column) for column in zip(*batch, strict=True)]
                 if words is not None:
                     make = pg_rows.words if table.name == "reviews" else pg_rows.body_words

@@ -17,7 +17,7 @@ from ..problems import StoreError
 
 Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
-POOL_SIZE = 10
+POOL_SIZE = 4  # connections per pool; a process has two (docs/SCALING.md)
 # Every connection reads and writes times in UTC, and skips JIT compilation, which costs far
 # more than the short statements the store runs. Each statement is planned once, for any
 # values (planning one costs more than running it), and never as a scan of a whole table:
