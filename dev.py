@@ -3,6 +3,7 @@
 
     python3 dev.py run [ARGS...]    start the bot (any `reviewbot` command works: run, search, ...)
     python3 dev.py test [ARGS...]   ruff, ruff format --check, mypy, then pytest (ARGS go to pytest)
+                                    against SQLite and a PostgreSQL server started for the run
     python3 dev.py bench [ARGS...]  the catalogue benchmarks (see bench/README.md)
     python3 dev.py lock             re-pin constraints.txt from the current environment
 
@@ -67,7 +68,27 @@ def test(args: list[str]) -> int:
         if _run(*check) != 0:
             print(f"\n{Path(check[0]).name} failed; fix the above before the tests run.")
             return 1
-    return _run(PYTHON, "-m", "pytest", *args)
+    return _run_tests_with_postgres(args)
+
+
+def _run_tests_with_postgres(args: list[str]) -> int:
+    """pytest, with a PostgreSQL server of its own for the run: found (or installed from
+    Debian's packages), started as an unprivileged user on 127.0.0.1 and a free port, and
+    stopped at the end, even after Ctrl+C or a failed run."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres_server import ENV_URL, PostgresServer, ServerUnavailable
+
+    try:
+        with PostgresServer.start(may_install=True) as server:
+            print(f"PostgreSQL for the tests: {server.url}", flush=True)
+            return subprocess.run(
+                [str(PYTHON), "-m", "pytest", *args],
+                cwd=ROOT,
+                env={**os.environ, ENV_URL: server.url},
+            ).returncode
+    except ServerUnavailable as missing:
+        print(f"No PostgreSQL for the tests ({missing}); they start their own or skip.")
+        return _run(PYTHON, "-m", "pytest", *args)
 
 
 def lock() -> int:
@@ -100,4 +121,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

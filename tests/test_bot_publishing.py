@@ -464,7 +464,7 @@ async def test_a_member_with_manage_messages_may_edit_and_delete_anyones_review(
     assert ask.content == "Delete “Past Lives” and its post? This can't be undone."
     await loopback.click(ask, moderator, label="Delete")
     await loopback.wait_for(lambda: post.deleted, 5, "the post to be removed")
-    assert find_title(bot.app.store, "Past Lives", server.guild.id) == []
+    assert await find_title(bot.app.store, "Past Lives", server.guild.id) == []
 
 
 async def test_editing_a_review_whose_post_was_deleted_posts_it_afresh(
@@ -511,7 +511,7 @@ async def test_a_failure_after_publish_deferred_gets_a_private_apology_and_store
     assert any(
         r.name == "reviewbot.funnel" and "disk is full" in str(r.exc_info) for r in caplog.records
     )
-    assert find_title(bot.app.store, "Past Lives", server.guild.id) == []  # not half-stored
+    assert await find_title(bot.app.store, "Past Lives", server.guild.id) == []  # not half-stored
     assert preview.message is not None and (note(preview.message) or "").startswith("**Preview**")
 
     with closing(sqlite3.connect(sample_db)) as db:

@@ -21,6 +21,14 @@ def test_defaults_and_overrides() -> None:
         need_token=False,
     )
     assert (custom.database, custom.dev_guild, custom.log_level) == (Path("/x/y.db"), 123, "DEBUG")
+    assert (custom.store_target, custom.post_lease) == (Path("/x/y.db"), 60)
+    url = "postgresql://bot:pw@db.internal:5432/reviews"
+    shared = Settings.from_env(
+        {"REVIEWBOT_DATABASE_URL": url, "REVIEWBOT_POST_LEASE": "15"}, need_token=False
+    )
+    assert (shared.store_target, shared.post_lease) == (url, 15)
+    assert shared.database_name == "postgresql://bot:***@db.internal:5432/reviews"
+    assert "pw" not in repr(shared)
 
 
 @pytest.mark.parametrize(
@@ -30,6 +38,12 @@ def test_defaults_and_overrides() -> None:
         ({"DISCORD_TOKEN": "not-a-token"}, "DISCORD_TOKEN does not look like a bot token"),
         ({"DISCORD_TOKEN": TOKEN, "REVIEWBOT_DEV_GUILD": "alpha"}, "REVIEWBOT_DEV_GUILD must be"),
         ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"DISCORD_TOKEN": TOKEN, "REVIEWBOT_POST_LEASE": "0"}, "REVIEWBOT_POST_LEASE must be"),
+        ({"DISCORD_TOKEN": TOKEN, "REVIEWBOT_POST_LEASE": "soon"}, "REVIEWBOT_POST_LEASE must be"),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_DATABASE_URL": "sqlite:///x.db"},
+            "REVIEWBOT_DATABASE_URL must be a PostgreSQL URL",
+        ),
     ],
 )
 def test_a_bad_setting_is_named(environ: dict[str, str], names: str) -> None:

@@ -214,7 +214,7 @@ async def test_a_bulk_import_rebuilds_the_indexes_and_keeps_them_in_step(tmp_pat
         assert [h.title for h in await store.search("lighthouse keeper")] == ["Already here"]
         await store.reviews.add(make_review("Added after", body="submarine"))  # triggers are back
         assert [h.title for h in await store.search("submarine")] == ["Added after"]
-        assert integrity_check(store) == ["ok"]
+        assert await integrity_check(store) == ["ok"]
     with sqlite3.connect(tmp_path / "bulk.db") as raw:  # the bulk settings were put back
         config = dict(raw.execute("SELECT k, v FROM body_fts_config WHERE k <> 'version'"))
         assert config == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}

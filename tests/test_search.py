@@ -18,8 +18,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
 
 
 @pytest.fixture
-async def sample(tmp_path: Path) -> AsyncIterator[ReviewStore]:
-    async with ReviewStore.open(tmp_path / "sample.db") as store:
+async def sample(database: str | Path) -> AsyncIterator[ReviewStore]:
+    async with ReviewStore.open(database) as store:
         report = await import_paths(store, [SAMPLE])
         assert not report.failures
         yield store
@@ -259,6 +259,7 @@ def test_a_review_found_by_two_tiers_is_ranked_once_at_its_best(body_first: bool
     assert [(c.id, c.tier) for c in ranked] == [(1, Tier.TYPO), (2, Tier.TYPO), (3, Tier.BODY)]
 
 
+@pytest.mark.sqlite_only
 async def test_a_title_whose_first_write_failed_is_found_by_typos_once_stored(
     store: ReviewStore, db_path: Path
 ) -> None:
@@ -334,11 +335,11 @@ async def test_suggestions_prefer_titles_matching_more_of_the_words(store: Revie
 
 
 async def test_typos_find_titles_another_connection_stored_later(
-    store: ReviewStore, db_path: Path
+    store: ReviewStore, database: str | Path
 ) -> None:
     await store.reviews.add(make_review("Solaris"))
     assert await titles(store, "solaros") == ["Solaris"]  # the title words are in memory now
-    async with ReviewStore.open(db_path) as other:  # as `reviewbot import` beside the bot
+    async with ReviewStore.open(database) as other:  # as `reviewbot import` beside the bot
         await other.reviews.add(make_review("Quixotic Zeppelin"))
     assert await titles(store, "quixotik zepelin") == ["Quixotic Zeppelin"]
     assert await titles(store, "quixoti") == ["Quixotic Zeppelin"]

@@ -169,8 +169,8 @@ async def test_a_bucket_lets_one_identify_go_per_window(store: ReviewStore) -> N
     assert taken is not None and taken[1] == 2
 
 
-async def test_processes_sharing_a_database_share_the_slots(db_path: Path) -> None:
-    async with ReviewStore.open(db_path) as first, ReviewStore.open(db_path) as second:
+async def test_processes_sharing_a_database_share_the_slots(database: str | Path) -> None:
+    async with ReviewStore.open(database) as first, ReviewStore.open(database) as second:
         stores = [first, second] * 5
         waits = await asyncio.gather(*(s.gateway.take(0, n, HOUR) for n, s in enumerate(stores)))
         assert sorted(waits)[0] == timedelta(0)

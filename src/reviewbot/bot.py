@@ -164,12 +164,13 @@ def run_bot(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> int:
     assert settings.token is not None
-    async with ReviewStore.open(settings.database) as store:
+    async with ReviewStore.open(settings.store_target) as store:
+        store.posts.lease = timedelta(seconds=settings.post_lease)
         log.info(
             "reviewbot %s (discord.py %s), database %s at schema version %d",
             __version__,
             discord.__version__,
-            settings.database,
+            settings.database_name,
             store.schema_version,
         )
         loaded = await load_sample_if_new(store, settings.catalogue)

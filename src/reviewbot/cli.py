@@ -25,7 +25,15 @@ from .catalogue import (
     load_sample_if_new,
     write_when_free,
 )
-from .config import GUILD_ID_MAX, ConfigError, Settings, guild_id, load_settings, whole_number
+from .config import (
+    GUILD_ID_MAX,
+    ConfigError,
+    Settings,
+    database_url,
+    guild_id,
+    load_settings,
+    whole_number,
+)
 from .errors import ValidationError
 from .feeds.exports import is_export
 from .feeds_cli import feed_command, import_exports, import_feeds, is_url
@@ -39,7 +47,7 @@ LIMIT_MAX = 1000  # search results printed at most
 WAIT_DEFAULT, WAIT_MAX = 300, 7 * 24 * 3600  # seconds an import waits for another writer
 # Commands that only read: an existing database is opened read-only, so they work on a file
 # this user may not write. Those that create and fill a new database when there is none:
-READING = {"search", "show", "export", "backup"}
+READING = {"search", "show", "export", "backup", "migrate-to"}
 CREATING = {"search", "show"}
 
 
@@ -91,7 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="reviewbot", description="A Discord bot that shares reviews, and its catalogue."
     )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
-    parser.add_argument("--db", type=Path, help="database file (default: REVIEWBOT_DB)")
+    parser.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="database file, or a postgresql:// URL (default: REVIEWBOT_DATABASE_URL, else"
+        " REVIEWBOT_DB)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="connect to Discord and answer commands")
@@ -166,6 +179,13 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="copy the database safely, even while it runs")
     backup.add_argument("destination", type=Path, metavar="DEST")
+
+    move = commands.add_parser(
+        "migrate-to",
+        help="copy the whole catalogue into a new database: a postgresql:// URL, or an SQLite"
+        " file (stop the bot first)",
+    )
+    move.add_argument("target", metavar="URL|FILE")
     return parser
 
 
@@ -186,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reviewbot: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.db is not None:
-        settings = _with_database(settings, args.db)
+        try:
+            settings = _with_database(settings, args.db)
+        except ValueError as error:
+            print(f"reviewbot: --db {error}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if args.command in {"run", "sync"}:  # these set up discord.py's logging themselves
             from .bot import run_bot, sync_commands  # Discord is imported only when it is needed
@@ -219,7 +243,7 @@ def _explain(error: Exception, settings: Settings) -> str:
     if isinstance(error, ImportStopped):
         return _stopped(error)
     if isinstance(error, sqlite3.Error):
-        problem = database_problem(settings.database, error)
+        problem = database_problem(settings.database_name, error)
         if problem is not None:
             return str(problem)
     elif isinstance(error, OSError) and error.filename is not None:
@@ -228,10 +252,13 @@ def _explain(error: Exception, settings: Settings) -> str:
     return f"failed unexpectedly ({type(error).__name__}: {error}); LOG_LEVEL=DEBUG shows where"
 
 
-def _with_database(settings: Settings, database: Path) -> Settings:
+def _with_database(settings: Settings, database: str) -> Settings:
+    """The settings with --db's catalogue: a PostgreSQL URL (checked), else a file."""
     from dataclasses import replace
 
-    return replace(settings, database=database)
+    if "://" in database:  # a URL, never taken for a file's name
+        return replace(settings, database_url=database_url(database))
+    return replace(settings, database=Path(database), database_url=None)
 
 
 def _stopped(stopped: ImportStopped) -> str:
@@ -244,11 +271,13 @@ def _stopped(stopped: ImportStopped) -> str:
 
 async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> int:
     async with AsyncExitStack() as stack:
-        store = await _open_store(stack, args.command, settings.database)
+        store = await _open_store(stack, args.command, settings.store_target)
         if args.command in CREATING:
             report = await load_sample_if_new(store, settings.catalogue)
             if report is not None:
-                print(f"Loaded the sample catalogue into {settings.database}.", file=sys.stderr)
+                print(
+                    f"Loaded the sample catalogue into {settings.database_name}.", file=sys.stderr
+                )
         if args.command == "import":
             return await _import(store, args, settings)
         if args.command == "feed":
@@ -261,14 +290,16 @@ async def _catalogue_command(args: argparse.Namespace, settings: Settings) -> in
             return await _search(store, " ".join(args.query), args.guild, args.limit)
         if args.command == "show":
             return await _show(store, " ".join(args.title), args.guild)
+        if args.command == "migrate-to":
+            return await _migrate_to(store, args.target, settings)
         if args.command == "backup":
             await store.backup(args.destination)
-            print(f"Backed up {settings.database} to {args.destination}")
+            print(f"Backed up {settings.database_name} to {args.destination}")
             return EXIT_OK
     raise AssertionError(args.command)
 
 
-async def _open_store(stack: AsyncExitStack, command: str, database: Path) -> ReviewStore:
+async def _open_store(stack: AsyncExitStack, command: str, database: str | Path) -> ReviewStore:
     if command in READING:
         try:
             return await stack.enter_async_context(ReviewStore.open(database, read_only=True))
@@ -276,6 +307,37 @@ async def _open_store(stack: AsyncExitStack, command: str, database: Path) -> Re
             if command not in CREATING:
                 raise
     return await stack.enter_async_context(ReviewStore.open(database))
+
+
+async def _migrate_to(source: ReviewStore, target: str, settings: Settings) -> int:
+    """`reviewbot migrate-to TARGET`: every row of the catalogue, copied into an empty one."""
+    from .store.transfer import copy_catalogue
+
+    try:
+        into = Settings(token=None, database_url=database_url(target)) if "://" in target else None
+    except ValueError as error:
+        raise StoreError(f"the target {error}") from None
+    destination: str | Path = into.store_target if into else Path(target)
+    same = (
+        destination == settings.database_url
+        if into
+        else settings.database_url is None and _same_file(Path(target), settings.database)
+    )
+    if same:
+        raise StoreError(f"{target} is the catalogue itself: give another database to copy into")
+    name = into.database_name if into else target
+    async with ReviewStore.open(destination) as copy:
+        counts = await copy_catalogue(source, copy)
+    others = sum(counts.values()) - counts["reviews"]
+    print(
+        f"Copied {counts['reviews']:,} review(s) and {others:,} other row(s)"
+        f" from {settings.database_name} to {name}."
+    )
+    return EXIT_OK
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return one.exists() and other.exists() and one.samefile(other)
 
 
 async def _import(store: ReviewStore, args: argparse.Namespace, settings: Settings) -> int:

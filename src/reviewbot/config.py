@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -17,10 +18,13 @@ DEFAULT_DATABASE = Path("data/reviews.db")
 DEFAULT_CATALOGUE = Path("data/catalogue")
 DEFAULT_FEED_INTERVAL = 900.0  # seconds between polls of a feed
 FEED_INTERVAL_MAX = 30 * 24 * 3600.0
+DEFAULT_POST_LEASE = 60.0  # seconds a process holds the posts it took (PostgreSQL)
+POST_LEASE_MAX = 3600.0
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0", ""}
 SHARD_COUNT_MAX = 65_536
 GUILD_ID_MAX = 2**63 - 1  # Discord ids are 64-bit snowflakes; SQLite keeps them as signed
 # Three dot-separated base64url parts; checked so a pasted client secret fails at start-up.
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
 
@@ -39,6 +43,20 @@ class Settings:
     feeds_allow_private: bool = False
     shard_count: int | None = None  # None: as many as Discord recommends
     shard_ids: tuple[int, ...] | None = None  # None: every shard of the count
+    database_url: str | None = None  # PostgreSQL instead of the SQLite file, when set
+    post_lease: float = DEFAULT_POST_LEASE
+
+    @property
+    def store_target(self) -> str | Path:
+        """Where the catalogue is: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.database
+
+    @property
+    def database_name(self) -> str:
+        """The catalogue as logs and messages name it: never with a password."""
+        if self.database_url is None:
+            return str(self.database)
+        return shown_url(self.database_url)
 
     @property
     def shards(self) -> Shards:
@@ -54,7 +72,8 @@ class Settings:
             f" dev_guild={self.dev_guild}, log_level={self.log_level},"
             f" feed_interval={self.feed_interval:g},"
             f" feeds_allow_private={self.feeds_allow_private},"
-            f" shard_count={self.shard_count}, shard_ids={self.shard_ids})"
+            f" shard_count={self.shard_count}, shard_ids={self.shard_ids},"
+            f" database_url={self.database_name if self.database_url else None})"
         )
 
     @classmethod
@@ -94,8 +113,24 @@ class Settings:
         allow = environ.get("REVIEWBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower()
         if allow not in _TRUE | _FALSE:
             raise ConfigError("REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false.")
+        lease_text = environ.get("REVIEWBOT_POST_LEASE", "").strip()
+        try:
+            lease = float(lease_text) if lease_text else DEFAULT_POST_LEASE
+        except ValueError:
+            lease = -1.0
+        if not 1 <= lease <= POST_LEASE_MAX:
+            raise ConfigError(
+                f"REVIEWBOT_POST_LEASE must be a number of seconds from 1 to {POST_LEASE_MAX:.0f}"
+                f" (the default is {DEFAULT_POST_LEASE:.0f})."
+            )
         shard_count, shard_ids = _shards(environ)
         database = environ.get("REVIEWBOT_DB", "").strip()
+        url = environ.get("REVIEWBOT_DATABASE_URL", "").strip()
+        if url:
+            try:
+                url = database_url(url)
+            except ValueError as error:
+                raise ConfigError(f"REVIEWBOT_DATABASE_URL {error}.") from None
         catalogue = environ.get("REVIEWBOT_CATALOGUE", "").strip()
         return cls(
             token=token,
@@ -107,6 +142,8 @@ class Settings:
             feeds_allow_private=allow in _TRUE,
             shard_count=shard_count,
             shard_ids=shard_ids,
+            database_url=url or None,
+            post_lease=lease,
         )
 
 
@@ -147,6 +184,33 @@ def _shards(environ: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | N
             f" run from 0 to {count - 1}."
         )
     return count, tuple(range(first, last + 1))
+
+
+def database_url(text: str) -> str:
+    """A PostgreSQL URL, checked for its shape (the server says the rest when it is reached);
+    `ValueError` says what is wrong without repeating it (it may hold a password)."""
+    example = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+    if not text.startswith(DATABASE_URL_SCHEMES):
+        raise ValueError(f"must be a PostgreSQL URL like {example}")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"is not a well-formed URL; write it like {example}") from None
+    if not (parts.hostname or "host=" in parts.query):
+        raise ValueError(f"names no server; write it like {example}")
+    if port == 0:
+        raise ValueError(f"has port 0; write it like {example}")
+    return text
+
+
+def shown_url(url: str) -> str:
+    """A URL with its password replaced by ***, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
 
 
 def guild_id(text: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -127,6 +127,9 @@ class PostQueue:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._unblocks = 0
+        # No leases here: an SQLite queue is delivered by processes on one machine, each for
+        # its own shards. Kept so that either engine's queue is set up alike.
+        self.lease = timedelta(seconds=60)
 
     async def queue(self, guild_id: int, review_ids: Sequence[int]) -> int:
         """Queue the posting of these (already stored) reviews in a server; returns how many."""

@@ -18,7 +18,7 @@ class DatabaseBusyError(StoreError):
     """Another connection holds the write lock (an import, the bot) for longer than we wait."""
 
 
-def database_problem(path: Path, error: sqlite3.Error) -> StoreError | None:
+def database_problem(path: Path | str, error: sqlite3.Error) -> StoreError | None:
     """What is wrong with the database file itself, in one line; None for any other failure."""
     name = getattr(error, "sqlite_errorname", "")
     if name == "SQLITE_NOTADB":
@@ -45,7 +45,7 @@ def database_problem(path: Path, error: sqlite3.Error) -> StoreError | None:
     return None
 
 
-def read_only(path: Path, detail: str = "") -> StoreError:
+def read_only(path: Path | str, detail: str = "") -> StoreError:
     return StoreError(
         f"{path} is read-only{detail}: check the permissions of the file and its folder,"
         " or run as the user who owns them"

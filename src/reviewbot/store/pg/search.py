@@ -1,0 +1,416 @@
+"""Search in PostgreSQL: the same tiers as in SQLite, each the PostgreSQL way.
+
+Titles by range over the "C"-ordered title index; words (whole or begun) in a GIN index over
+each title's words as the search core splits them; review text in a GIN index over each body's
+words; typos from the title words kept in memory, caught up from `title_terms`. The search core
+writes its full-text queries in FTS5's syntax (quoted words, `*` for a start, AND, OR, brackets);
+`tsquery` turns them into PostgreSQL's, lexemes taken as they are (no dictionary).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ...review import Category, Rating, ReviewSummary, utc_now
+from ...search import (
+    PREFIX_MIN_LENGTH,
+    Candidate,
+    SearchPlan,
+    Spelling,
+    Tier,
+    corrected_texts,
+    plan_search,
+    rank,
+    spell,
+    title_words,
+    typo_match,
+    widen,
+)
+from ...spelling import Vocabulary
+from ..rows import to_db_time
+from ..search import (
+    CANDIDATES_PER_RESULT,
+    COMMON_MIN_TITLES,
+    COMMON_SHARE,
+    CORRECTED_PER_READING,
+    HIT_TIER_AT,
+    MAX_CANDIDATES,
+    SCORE_AT,
+    SUGGESTIONS_FETCHED,
+    TITLE_NORM_AT,
+    SavedSearch,
+    _keep,
+    _shortest_first,
+)
+from . import rows
+from .db import PgDatabase
+from .rows import FILTERS, SUMMARY, VISIBLE
+
+# A lock for writing new title words: one process at a time, so their numbers become visible
+# in order and no reader catching up skips a word whose number was taken but not yet committed.
+TERMS_LOCK = 0x7465_726D_73
+_TOKEN = re.compile(r'"((?:[^"]|"")*)"(\*?)|(\()|(\))|(AND)|(OR)')
+_GUILD = ":guild::bigint"
+_TEXT = ":text::text"
+_END = ":prefix_end::text"
+
+
+def tsquery(match: str) -> str:
+    """An FTS5 query as the search core writes it, as `tsquery` text: every word a quoted
+    lexeme (so nothing typed is an operator), `*` a prefix, AND `&`, OR `|`."""
+    parts = []
+    for word, star, opening, closing, conjunction, disjunction in _TOKEN.findall(match):
+        if opening or closing:
+            parts.append(opening or closing)
+        elif conjunction:
+            parts.append("&")
+        elif disjunction:
+            parts.append("|")
+        else:
+            lexeme = word.replace('""', '"').replace("\\", "\\\\").replace("'", "''")
+            parts.append(f"'{lexeme}'" + (":*" if star else ""))
+    return " ".join(parts)
+
+
+def _titles(filtered: bool, server: bool) -> str:
+    filters = FILTERS if filtered else "true"
+    scopes = ["r.guild_id = 0"] + ([f"r.guild_id = {_GUILD}"] if server else [])
+    return "\nUNION ALL\n".join(
+        f"(SELECT {SUMMARY}, r.title_norm, char_length(r.title_norm) FROM reviews r"
+        f" WHERE {scope} AND r.title_norm >= {_TEXT} AND r.title_norm < {_END}"
+        f" AND {filters} ORDER BY r.title_norm LIMIT :limit::bigint)"
+        for scope in scopes
+    )
+
+
+def _exact_titles(filtered: bool) -> str:
+    filters = FILTERS if filtered else "true"
+    return f"""
+SELECT {SUMMARY}, r.title_norm, char_length(r.title_norm) FROM (
+    SELECT r.id FROM reviews r WHERE {VISIBLE} AND r.title_norm = {_TEXT} AND {filters}
+    ORDER BY r.id DESC LIMIT :limit::bigint
+) h JOIN reviews r ON r.id = h.id
+ORDER BY r.published_at DESC, r.id DESC
+"""
+
+
+def _title_words(filtered: bool) -> str:
+    filters = FILTERS if filtered else "true"
+    return f"""
+SELECT {SUMMARY}, r.title_norm, char_length(r.title_norm) FROM reviews r
+WHERE r.title_words @@ :title_match::tsquery AND {VISIBLE} AND {filters}
+  AND NOT (r.title_norm >= {_TEXT} AND r.title_norm < {_END})
+ORDER BY r.id DESC LIMIT :room::bigint
+"""
+
+
+_TITLES = {(f, s): _titles(f, s) for f in (False, True) for s in (False, True)}
+_EXACT_TITLES = {filtered: _exact_titles(filtered) for filtered in (False, True)}
+_TITLE_WORDS = {filtered: _title_words(filtered) for filtered in (False, True)}
+HIT = "r.title_norm, {tier}, {score}"
+_TYPO_HITS = f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)} FROM reviews r
+WHERE r.title_words @@ :match::tsquery AND {VISIBLE} AND {FILTERS}
+ORDER BY r.id DESC LIMIT :many::bigint
+"""
+_CORRECTED_STARTS = {
+    server: f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
+FROM unnest(:texts::text[]) t (reading) CROSS JOIN LATERAL (
+"""
+    + "\n    UNION ALL ".join(
+        f"(SELECT s.id FROM reviews s WHERE {scope} AND s.title_norm >= t.reading"
+        " AND s.title_norm < t.reading || chr(1114111)"
+        " ORDER BY s.title_norm LIMIT :per_reading::bigint)"
+        for scope in ["s.guild_id = 0"] + ([f"s.guild_id = {_GUILD}"] if server else [])
+    )
+    + f"""
+) c JOIN reviews r ON r.id = c.id
+WHERE {FILTERS} LIMIT :many::bigint
+"""
+    for server in (False, True)
+}
+_TEXT_HITS = f"""
+SELECT {SUMMARY}, {HIT.format(tier=int(Tier.BODY), score="char_length(b.body)")}
+FROM review_bodies b JOIN reviews r ON r.id = b.review_id
+WHERE b.body_words @@ :body_match::tsquery AND {VISIBLE} AND {FILTERS}
+ORDER BY b.review_id DESC LIMIT :many::bigint
+"""
+_NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > $1 ORDER BY id"
+# The words in the most titles, as ANALYZE last sampled them (PostgreSQL keeps the commonest
+# elements of a tsvector column with the share of rows holding each).
+_COMMON_TERMS = """
+SELECT e.word, e.share FROM pg_stats s,
+    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e (word, share)
+WHERE s.schemaname = current_schema() AND s.tablename = 'reviews'
+  AND s.attname = 'title_words' AND e.word IS NOT NULL
+"""
+
+
+class TitleWords:
+    """The words of every stored title, in memory, caught up with what any process stored.
+
+    Built on first use from `title_terms`. Typo search reads the words numbered past the last
+    one read each time (one index probe, usually finding nothing), so a title stored by any
+    process a moment ago is found at once. Deciding whether the title words can hold the typed
+    words takes what is in memory: a word that is not there yet only sends the search on to
+    typo search, which catches up and finds it.
+    """
+
+    def __init__(self, db: PgDatabase) -> None:
+        self._db = db
+        self._vocabulary: Vocabulary | None = None
+        self._last_id = 0
+
+    async def vocabulary(self, build: bool = True) -> Vocabulary | None:
+        """The words, caught up; or with `build` false, those in memory (None if none yet)."""
+        if not build:
+            return self._vocabulary
+        fresh = await self._db.fetch(_NEW_TERMS, (self._last_id,))
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(term for _, term in fresh)
+            self._vocabulary.common = await self._common_words()
+        elif fresh:
+            self._vocabulary.add(term for _, term in fresh)
+        if fresh:
+            self._last_id = fresh[-1][0]
+        return self._vocabulary
+
+    async def _common_words(self) -> frozenset[str]:
+        found = await self._db.fetch(
+            "SELECT reltuples FROM pg_class WHERE oid = 'reviews'::regclass"
+        )
+        reviews = max(0.0, float(found[0][0]))
+        least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
+        shares = await self._db.fetch(_COMMON_TERMS)
+        return frozenset(word for word, share in shares if share * reviews >= least)
+
+
+class PgSearch:
+    """Reviews found by title and text, best first; and searches kept for their result pages."""
+
+    def __init__(self, db: PgDatabase) -> None:
+        self._db = db
+        self.title_words = TitleWords(db)
+
+    async def __call__(
+        self,
+        text: str,
+        guild_id: int | None = None,
+        limit: int = 25,
+        *,
+        category: Category | None = None,
+        min_rating: Rating | None = None,
+        include_body: bool = True,
+    ) -> list[ReviewSummary]:
+        plan = plan_search(text)
+        if not plan.searchable or limit <= 0:
+            return []
+        scope = rows.scope(guild_id)
+        params: dict[str, Any] = {
+            "guild": scope,
+            "text": plan.text,
+            "prefix_end": plan.prefix_end,
+            "limit": limit,
+            "category": category.value if category else None,
+            "min_rating": min_rating.halves if min_rating else 0,
+        }
+        filtered = category is not None or min_rating is not None
+        server = scope != rows.CATALOGUE
+        found = _shortest_first(await self._fetch(_TITLES[filtered, server], params), limit)
+        room = limit - len(found)
+        exact = bool(found) and found[0][TITLE_NORM_AT] == plan.text
+        if room == 0 and found[-1][TITLE_NORM_AT] == plan.text:
+            found = await self._fetch(_EXACT_TITLES[filtered], params)
+        whole_title = len(plan.words) > 1 and exact
+        words_asked = bool(room > 0 and plan.words and not whole_title)
+        words_asked = words_asked and (bool(found) or await self._may_hold(plan))
+        if words_asked:
+            assert plan.title_match is not None
+            params |= {"title_match": tsquery(plan.title_match), "room": room}
+            found += _shortest_first(
+                await self._fetch(_TITLE_WORDS[filtered], params, replan=True), room
+            )
+        if found or not plan.words:
+            return list(map(rows.summary, found))
+        params["many"] = min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT)
+        text_hits = []
+        if include_body:
+            assert plan.body_match is not None
+            params["body_match"] = tsquery(plan.body_match)
+            text_hits = await self._fetch(_TEXT_HITS, params, replan=True)
+        hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
+        return self._ranked(plan, hits + text_hits, spellings, limit)
+
+    async def _fetch(self, sql: str, params: dict[str, Any], replan: bool = False) -> list[Any]:
+        # Rows as lists: ranking sorts them by position, and a list is what SQLite's are.
+        return [list(row) for row in await self._db.fetch(sql, params, replan=replan)]
+
+    async def _may_hold(self, plan: SearchPlan) -> bool:
+        vocabulary = await self.title_words.vocabulary(build=False)
+        if vocabulary is None:
+            return True
+        *whole, last = plan.words
+        for word in whole:
+            if word not in vocabulary:
+                return False
+        if last in vocabulary:
+            return True
+        return plan.typing and len(last) >= PREFIX_MIN_LENGTH and vocabulary.begins(last)
+
+    async def _typo_hits(
+        self, plan: SearchPlan, params: dict[str, Any], text_found: bool, words_asked: bool
+    ) -> tuple[list[Any], list[Spelling]]:
+        vocabulary = await self.title_words.vocabulary()
+        assert vocabulary is not None
+        vocabulary.forget_lookups()
+        spellings = spell(plan, vocabulary)
+        found: dict[int, Any] = {}
+        if not (words_asked and all(s.as_typed for s in spellings)):
+            found = await self._typo_rows(spellings, vocabulary, params)
+        found |= await self._corrected_starts(spellings, vocabulary, params)
+        if found or text_found:
+            return list(found.values()), spellings
+        if any(word in vocabulary for word in plan.words):
+            widened = widen(spellings, vocabulary)
+            found = await self._typo_rows(widened, vocabulary, params)
+            found |= await self._corrected_starts(widened, vocabulary, params)
+            if found:
+                return list(found.values()), widened
+        if plan.typing:
+            spellings = spell(plan, vocabulary, fuzzy=True)
+            found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
+        before = spellings[:-1]
+        if not found and plan.typing and before and all(s.as_typed for s in before):
+            found = await self._typo_rows(before, vocabulary, params)
+        return list(found.values()), spellings
+
+    async def _corrected_starts(
+        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
+    ) -> dict[int, Any]:
+        texts = corrected_texts(spellings, vocabulary.common)
+        if not texts:
+            return {}
+        server = params["guild"] != rows.CATALOGUE
+        found = await self._fetch(
+            _CORRECTED_STARTS[server],
+            params | {"texts": texts, "per_reading": CORRECTED_PER_READING},
+        )
+        return _keep(found, spellings)
+
+    async def _typo_rows(
+        self,
+        spellings: list[Spelling],
+        vocabulary: Vocabulary,
+        params: dict[str, Any],
+        fuzzy: bool = False,
+    ) -> dict[int, Any]:
+        query = typo_match(spellings, vocabulary.common, fuzzy)
+        if query is None:
+            return {}
+        match, left = query
+        found = await self._fetch(_TYPO_HITS, params | {"match": tsquery(match)}, replan=True)
+        return _keep(found, left)
+
+    def _ranked(
+        self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int
+    ) -> list[ReviewSummary]:
+        by_id = {row[0]: row for row in hits}
+        candidates = [
+            Candidate(
+                Tier(row[HIT_TIER_AT]),
+                row[0],
+                row[TITLE_NORM_AT],
+                to_db_time(row[6]),
+                row[SCORE_AT],
+            )
+            for row in hits
+        ]
+        ranked = rank(plan, candidates, limit, spellings)
+        return [rows.summary(by_id[c.id]) for c in ranked]
+
+    async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
+        plan = plan_search(text)
+        if not plan.words:
+            return []
+        vocabulary = await self.title_words.vocabulary()
+        assert vocabulary is not None
+        vocabulary.forget_lookups()
+        spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
+        query = typo_match(spellings, vocabulary.common, fuzzy=True, joiner="OR")
+        if query is None:
+            return []
+        params = {
+            "guild": rows.scope(guild_id),
+            "match": tsquery(query[0]),
+            "many": SUGGESTIONS_FETCHED,
+            "category": None,
+            "min_rating": 0,
+        }
+        hits = await self._fetch(_TYPO_HITS, params, replan=True)
+        ranked = self._ranked(plan, hits, spellings, limit)
+        return [hit.title for hit in ranked]
+
+    async def save(
+        self,
+        guild_id: int | None,
+        query: str,
+        category: Category | None = None,
+        min_rating: Rating | None = None,
+    ) -> SavedSearch:
+        found = await self._db.fetch(
+            "INSERT INTO saved_searches (guild_id, query, category, min_rating, created_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            (
+                rows.scope(guild_id),
+                query,
+                category.value if category else None,
+                min_rating.halves if min_rating else 0,
+                utc_now(),
+            ),
+        )
+        return SavedSearch(found[0][0], guild_id, query, category, min_rating)
+
+    async def saved(self, search_id: int, guild_id: int | None) -> SavedSearch | None:
+        found = await self._db.fetch(
+            "SELECT query, category, min_rating FROM saved_searches WHERE id = $1"
+            " AND guild_id = $2",
+            (search_id, rows.scope(guild_id)),
+        )
+        for query, category, halves in found:
+            return SavedSearch(
+                search_id,
+                guild_id,
+                query,
+                Category(category) if category else None,
+                Rating(halves) if halves else None,
+            )
+        return None
+
+
+class SpellingIndex:
+    """Stores the words of titles being written in `title_terms`, where every process's typo
+    search finds them.
+
+    New words are stored at once in a short transaction of their own, under a lock, so that
+    their numbers become visible in order; a word whose review is then rolled back stays, and
+    only offers a spelling no title answers to (as a deleted title's words do).
+    """
+
+    def __init__(self) -> None:
+        self._stored: set[str] = set()
+
+    async def add(self, db: PgDatabase, titles: Iterable[str]) -> None:
+        fresh = set().union(*map(title_words, titles)) - self._stored
+        if not fresh:
+            return
+        async with db.pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", TERMS_LOCK)
+            await connection.execute(
+                "INSERT INTO title_terms (term) SELECT unnest($1::text[]) ORDER BY 1"
+                " ON CONFLICT (term) DO NOTHING",
+                sorted(fresh),
+            )
+        self._stored |= fresh
