@@ -68,7 +68,7 @@ def _test_url(server: str) -> str:
     return server.rsplit("/", 1)[0] + f"/{TEST_DATABASE}"
 
 
-async def _fresh_postgres(server: str) -> str:
+async def fresh_postgres(server: str) -> str:
     """The tests' database, empty: made on first use, its tables emptied after that (much
     quicker than a database per test)."""
     url = _test_url(server)
@@ -98,13 +98,13 @@ async def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) 
     """Where the test's catalogue is: a new SQLite file, or an empty PostgreSQL database."""
     if engine == "sqlite":
         return tmp_path / "reviews.db"
-    return await _fresh_postgres(request.getfixturevalue("postgres_server"))
+    return await fresh_postgres(request.getfixturevalue("postgres_server"))
 
 
 @pytest.fixture
 async def postgres(request: pytest.FixtureRequest) -> str:
     """The URL of an empty PostgreSQL database, for tests of PostgreSQL itself."""
-    return await _fresh_postgres(request.getfixturevalue("postgres_server"))
+    return await fresh_postgres(request.getfixturevalue("postgres_server"))
 
 
 @pytest.fixture

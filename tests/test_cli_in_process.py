@@ -233,9 +233,10 @@ def test_a_missing_command_is_refused(shell: Shell, args: list[str], line: str) 
 
 HELP = {
     (): [
-        "usage: reviewbot [-h] [--version] [--db DB] COMMAND ...",
+        "usage: reviewbot [-h] [--version] [--db FILE|URL] COMMAND ...",
         "A Discord bot that shares reviews, and its catalogue.",
-        "--db DB database file (default: REVIEWBOT_DB)",
+        "--db FILE|URL database file, or a postgresql:// URL (default: REVIEWBOT_DATABASE_URL,"
+        " else REVIEWBOT_DB)",
         "run connect to Discord and answer commands",
         "sync register the slash commands with Discord",
         "import load review files (.md, .json, folders), a feed's URL, or a Letterboxd or"
@@ -328,9 +329,9 @@ def test_search_prints_numbered_hits_and_loads_the_sample_once(shell: Shell) -> 
 
 
 def test_a_search_that_finds_nothing_offers_close_titles(shell: Shell) -> None:
-    ran = shell("search", "kid", "xyzzy")
+    ran = shell("search", "xyzzy", "kid")
     assert ran.code == 1
-    assert ran.out == "No reviews match “kid xyzzy”.\nDid you mean “Kid A”?\n"
+    assert ran.out == "No reviews match “xyzzy kid”.\nDid you mean “Kid A”?\n"
     none = shell("search", "qqqqqqqq")
     assert (none.code, none.out) == (1, "No reviews match “qqqqqqqq”.\n")
 
@@ -339,8 +340,8 @@ def test_a_server_searches_and_shows_the_catalogue_and_its_own(shell: Shell) -> 
     write(shell.folder / "own" / "a.md", "---\ntitle: Zebra Crossing\nrating: 2\n---\nOurs.")
     assert shell("import", shell.folder / "own", "--guild", "9").code == 0
     assert shell("search", "zebra").code == 1
-    close = shell("search", "zebra", "xyzzy", "--guild", "9")
-    assert close.out == "No reviews match “zebra xyzzy”.\nDid you mean “Zebra Crossing”?\n"
+    close = shell("search", "xyzzy", "zebra", "--guild", "9")
+    assert close.out == "No reviews match “xyzzy zebra”.\nDid you mean “Zebra Crossing”?\n"
     found = shell("search", "zebra", "--guild", "9")
     assert found.code == 0 and "Zebra Crossing" in found.out
     assert shell("show", "zebra", "crossing").code == 1

@@ -200,14 +200,24 @@ def test_migrating_logs_each_step_and_reports_the_versions(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "reviews.db"
-    caplog.set_level(logging.INFO, logger="reviewbot.store.schema")
+    caplog.set_level(logging.DEBUG, logger="reviewbot.store.schema")
     assert migrate(path) == (0, LATEST_SCHEMA)
-    assert [r.getMessage() for r in caplog.records] == [
-        f"Applying database migration {name}" for _, name, _ in migrations()
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, f"Creating a new catalogue database in {path}"),
+        *((logging.DEBUG, f"Applying database migration {name}") for _, name, _ in migrations()),
     ]
     caplog.clear()
     assert migrate(path) == (LATEST_SCHEMA, LATEST_SCHEMA)  # nothing left to do
     assert caplog.records == []
+    with raw(path) as db:  # an older file: each step it takes is news to the operator
+        db.execute(f"PRAGMA user_version = {LATEST_SCHEMA - 1}")
+        db.execute("DROP TABLE identify_slots")
+    assert migrate(path) == (LATEST_SCHEMA - 1, LATEST_SCHEMA)
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, f"Applying database migration {name}")
+        for number, name, _ in migrations()
+        if number == LATEST_SCHEMA
+    ]
 
 
 def test_migrating_checks_the_file_again_under_the_lock(tmp_path: Path) -> None:
@@ -275,6 +285,7 @@ async def test_what_a_rolled_back_transaction_kept_in_memory_is_undone(
 # Backups -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # PostgreSQL is backed up with pg_dump
 async def test_a_backup_is_a_plain_file_made_with_its_folders(
     store: ReviewStore, tmp_path: Path
 ) -> None:
@@ -289,6 +300,7 @@ async def test_a_backup_is_a_plain_file_made_with_its_folders(
         assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
+@pytest.mark.sqlite_only  # PostgreSQL is backed up with pg_dump
 async def test_a_backup_where_it_cannot_go_is_one_line(
     store: ReviewStore, db_path: Path, tmp_path: Path
 ) -> None:

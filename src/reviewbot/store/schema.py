@@ -67,8 +67,15 @@ def migrate(path: Path) -> tuple[int, int]:
                     check_not_newer(path, version)
                     if version == 0 and has_tables(db):
                         raise foreign(path)
+                    if version == 0:
+                        log.info("Creating a new catalogue database in %s", path)
                 if number > version:
-                    log.info("Applying database migration %s", name)
+                    # A new file's steps are detail; an upgrade's are news to the operator.
+                    log.log(
+                        logging.DEBUG if found == 0 else logging.INFO,
+                        "Applying database migration %s",
+                        name,
+                    )
                     for statement in _statements(sql):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {number}")
