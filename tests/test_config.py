@@ -168,3 +168,107 @@ def test_a_bad_shard_setting_is_named(environ: dict[str, str], names: str) -> No
     with pytest.raises(ConfigError, match=names) as caught:
         Settings.from_env(environ, need_token=False)
     assert "\n" not in str(caught.value)
+
+
+# The whole line the operator reads, and the edges of each range -------------------------------
+
+GUILD_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {},
+            "DISCORD_TOKEN is not set: put your bot's token in a .env file (copy .env.example) or"
+            " in the environment.",
+        ),
+        (
+            {"DISCORD_TOKEN": "not-a-token"},
+            "DISCORD_TOKEN does not look like a bot token: copy it again from the Bot page of your"
+            " application in the Discord Developer Portal.",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_DEV_GUILD": "0"},
+            f"REVIEWBOT_DEV_GUILD must be a server id, a whole number from 1 to {GUILD_MAX} (right-"
+            "click the server with Developer Mode on and choose Copy Server ID).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"},
+            "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL.",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_FEED_INTERVAL": "2592000.5"},
+            "REVIEWBOT_FEED_INTERVAL must be a number of seconds from 1 to 2592000 (the default is"
+            " 900).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_POST_LEASE": "3600.5"},
+            "REVIEWBOT_POST_LEASE must be a number of seconds from 1 to 3600 (the default is 60).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_POST_LEASE": "0.99"},
+            "REVIEWBOT_POST_LEASE must be a number of seconds from 1 to 3600 (the default is 60).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_SHARD_COUNT": "0"},
+            "REVIEWBOT_SHARD_COUNT must be a whole number from 1 to 65536 (how many shards all the"
+            " bot's processes run together).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_SHARDS": "1-2"},
+            "REVIEWBOT_SHARDS=1-2 needs REVIEWBOT_SHARD_COUNT too: set it to how many shards all"
+            " the bot's processes run together (the same value in each).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_SHARDS": "x", "REVIEWBOT_SHARD_COUNT": "2"},
+            "REVIEWBOT_SHARDS must be a shard id or a range of them like 0-3, not 'x'.",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_SHARDS": "3-1", "REVIEWBOT_SHARD_COUNT": "8"},
+            "REVIEWBOT_SHARDS=3-1 runs backwards: write the lower id first (1-3).",
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_FEEDS_ALLOW_PRIVATE": "perhaps"},
+            "REVIEWBOT_FEEDS_ALLOW_PRIVATE must be true or false.",
+        ),
+    ],
+)
+def test_each_bad_setting_gets_its_whole_line(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(environ, need_token=True)
+    assert str(caught.value) == message
+
+
+def test_each_range_takes_its_own_ends() -> None:
+    ends = Settings.from_env(
+        {
+            "REVIEWBOT_FEED_INTERVAL": "2592000",
+            "REVIEWBOT_POST_LEASE": "1",
+            "REVIEWBOT_SHARDS": "0-0",
+            "REVIEWBOT_SHARD_COUNT": "1",
+            "REVIEWBOT_DEV_GUILD": str(GUILD_MAX),
+        },
+        need_token=False,
+    )
+    assert (ends.feed_interval, ends.post_lease, ends.shards) == (2592000, 1, Shards(1, (0,)))
+    assert ends.dev_guild == GUILD_MAX
+    top = Settings.from_env({"REVIEWBOT_POST_LEASE": "3600"}, need_token=False)
+    assert top.post_lease == 3600
+
+
+def test_the_catalogue_folder_and_the_token_as_a_repr_shows_them(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"DISCORD_TOKEN": TOKEN, "REVIEWBOT_CATALOGUE": f" {tmp_path} "}, need_token=True
+    )
+    assert settings.catalogue == tmp_path
+    assert repr(settings).startswith(
+        f"Settings(token=set, database=data/reviews.db, catalogue={tmp_path},"
+    )
+    assert repr(Settings.from_env({}, need_token=False)).startswith("Settings(token=unset,")
+
+
+def test_a_password_with_an_at_sign_is_hidden_whole() -> None:
+    url = "postgresql://bot:p@ss@db.internal:5432/reviews"
+    settings = Settings.from_env({"REVIEWBOT_DATABASE_URL": url}, need_token=False)
+    assert settings.database_name == "postgresql://bot:***@db.internal:5432/reviews"

@@ -236,3 +236,85 @@ def test_shown_text_is_one_printable_line_of_bounded_length(text: str, limit: in
     quoted = shown(text, limit)
     assert quoted.isprintable()
     assert len(quoted) <= limit * 10  # each kept character escapes to at most \U0010ffff
+
+
+# What a refused field says, and which field it names ------------------------------------------
+
+FORMS = "a number from 0 to 5 in half steps (4 or 4.5), 4/5, 9/10, or stars like ★★★★☆ or ★★★★½"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (100, f"“100” is not a rating from 0 to 5 stars in half steps. Use {FORMS}."),
+        (-100, f"“-100” is not a rating from 0 to 5 stars in half steps. Use {FORMS}."),
+        (101, f"That number is not a rating. Use {FORMS}."),
+        (-101, f"That number is not a rating. Use {FORMS}."),
+        (True, f"A rating is {FORMS}."),
+        ("  ", f"The rating is required: {FORMS}."),
+        ("good", f"“good” is not a rating I understand. Use {FORMS}."),
+    ],
+)
+def test_a_refused_rating_says_why_in_full(given: str | int, message: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Rating.parse(given)
+    assert (refused.value.field, str(refused.value)) == ("rating", message)
+
+
+def test_a_rating_out_of_half_stars_is_refused_when_made() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Rating(11)
+    assert (refused.value.field, str(refused.value)) == ("rating", f"A rating is {FORMS}.")
+    assert Rating(10).stars == 5 and Rating(0).stars == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"title": ""}, "title", "The title is required."),
+        (
+            {"title": "A\ud800"},
+            "title",
+            "The title holds a broken character (U+D800, half of a UTF-16 pair); remove it.",
+        ),
+        ({"title": "t" * 201}, "title", "The title is 201 characters long; the limit is 200."),
+        (
+            {"author_name": "a" * 101},
+            "author",
+            "The author name is 101 characters long; the limit is 100.",
+        ),
+        (
+            {"url": "https://e.com/" + "x" * 1987},
+            "url",
+            "The link is longer than 2,000 characters.",
+        ),
+        (
+            {"image_url": "ftp://e.com/a.png"},
+            "image_url",
+            "The image link must be a full http(s) address, like https://example.com/…",
+        ),
+    ],
+)
+def test_a_refused_field_is_named_and_explained(
+    fields: dict[str, str], field: str, message: str
+) -> None:
+    values: dict[str, object] = {"title": "Her", "rating": "4", "body": "Fine.", **fields}
+    with pytest.raises(ValidationError) as refused:
+        Review.create(**values)  # type: ignore[arg-type]
+    assert (refused.value.field, str(refused.value)) == (field, message)
+
+
+def test_plain_http_links_are_kept() -> None:
+    review = Review.create(
+        title="Her",
+        rating="4",
+        body="Fine.",
+        url="http://e.com/her",
+        image_url="HTTP://e.com/h.png",
+    )
+    assert (review.url, review.image_url) == ("http://e.com/her", "HTTP://e.com/h.png")
+
+
+def test_control_characters_fold_away_with_the_accents() -> None:
+    assert normalise("Am\u00e9lie\u0007") == "amelie"
+    assert normalise("Ame\u0301lie\u200b") == "amelie"
