@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.cli import WAIT_DEFAULT, _ProgressBar, main
+from reviewbot.cli import _ProgressBar, main
+from reviewbot.cli_args import WAIT_DEFAULT
 from reviewbot.config import GUILD_ID_MAX
 from reviewbot.feeds_cli import feed_line
 from reviewbot.review import Category
