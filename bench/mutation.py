@@ -59,7 +59,7 @@ GROUPS = {
             "test_cli_in_process",
         ),
     ),
-    "cli": Group(("cli", "feeds_cli"), ("test_cli_in_process",)),
+    "cli": Group(("cli", "cli_args", "feeds_cli"), ("test_cli_in_process",)),
     "store": Group(
         tuple(
             f"store.{name}"
