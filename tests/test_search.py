@@ -1,3 +1,4 @@
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -9,9 +10,13 @@ from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
 from reviewbot.review import Category, Rating
-from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank
+from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank, title_words
 from reviewbot.store import ReviewStore
+from reviewbot.store.search import Search
 
+from .bot_fixtures import running_bot
+from .loopback.model import Guild
+from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
@@ -389,3 +394,19 @@ async def test_a_title_typed_with_one_slip_is_among_the_answers(
     hits = await sample.search(typed, limit=25)
     assert len(hits) <= 25
     assert title in {hit.title for hit in hits}, (typed, [hit.title for hit in hits])
+
+
+async def test_the_bot_builds_the_title_words_before_it_serves_anyone(
+    loopback: LoopbackDiscord, guild: Guild, sample_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="reviewbot")
+    with closing(sqlite3.connect(sample_db)) as db:
+        titles_stored = [row[0] for row in db.execute("SELECT title_norm FROM reviews")]
+    every_word = set().union(*map(title_words, titles_stored))
+    async with running_bot(loopback, sample_db) as bot:
+        search = bot.app.store.search
+        assert isinstance(search, Search)
+        vocabulary = search.title_words.vocabulary(build=False)  # None until built
+        assert vocabulary is not None and set(vocabulary.words) == every_word
+        ready = [r.getMessage() for r in caplog.records if "Typo search" in r.getMessage()]
+        assert ready == [f"Typo search ready: {len(every_word)} title words in memory"]

@@ -357,6 +357,13 @@ class Search:
         ranked = rank(plan, candidates, limit, spellings)
         return [rows.summary(by_id[c.id]) for c in ranked]
 
+    async def warm(self) -> int:
+        """Put the title words in memory now, so that no reader's typo search waits for them
+        to be built; how many there are."""
+        vocabulary = self.title_words.vocabulary()
+        assert vocabulary is not None
+        return len(vocabulary)
+
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
         """Titles close to `text` when a search found nothing: as many of its words as can be
         matched, each within a typo or two."""
