@@ -207,6 +207,56 @@ async def test_any_text_searches_only_what_the_server_sees(
     assert all(hit.guild_id in (None, 123) for hit in hits), [h.title for h in hits]
 
 
+# Text a reader may type: words near the sample's titles (slipped, cut, doubled), marks that
+# mean something to FTS5, and any character at all.
+_NEAR_TITLES = st.sampled_from(
+    ["godfahtr", "the godf", "solars", "fleebeg", "amelie", "randmo acc", "prat ii", "her"]
+)
+_TYPED = st.lists(
+    st.one_of(_NEAR_TITLES, st.sampled_from(['"', "*", "AND", "NEAR(", "^", ":", "-"]), st.text()),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=_TYPED,
+    trailing_space=st.booleans(),
+    limit=st.integers(1, 25),
+    category=st.none() | st.sampled_from(Category),
+    stars=st.none() | st.integers(0, 10),
+    include_body=st.booleans(),
+)
+async def test_any_text_answers_within_the_limits_and_filters_without_error(
+    sample: ReviewStore,
+    query: str,
+    trailing_space: bool,
+    limit: int,
+    category: Category | None,
+    stars: int | None,
+    include_body: bool,
+) -> None:
+    """As autocomplete and /review search ask, word being typed or not: at most `limit`
+    reviews, each once, each passing the filters; and suggestions for a miss, at most three."""
+    typed = query + (" " if trailing_space else "")
+    min_rating = Rating(stars) if stars is not None else None
+    hits = await sample.search(
+        typed,
+        limit=limit,
+        category=category,
+        min_rating=min_rating,
+        include_body=include_body,
+    )
+    assert len(hits) <= limit
+    assert len({hit.id for hit in hits}) == len(hits)
+    assert all(category is None or hit.category is category for hit in hits)
+    assert all(stars is None or hit.rating.halves >= stars for hit in hits)
+    suggestions = await sample.search.suggest(typed, None)
+    assert len(suggestions) <= 3
+
+
 def test_plans_quote_every_word() -> None:
     plan = plan_search('say "AND" NEAR(x) *')
     assert plan.title_match == '"say" AND "and" AND "near" AND "x"'
