@@ -55,8 +55,8 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
         "A Quiet Night In",
         "Night Train to Lisbon",
         "Daybreak",  # the review text holds the word as typed
-        "Knight Rider",  # two edits (a five-letter word may be two away): after the text
         "Nightcrawler",  # a swap away from its start, if the word is still being typed
+        "Knight Rider",  # two edits (a five-letter word may be two away): after the text
     ]
     assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
@@ -356,9 +356,9 @@ async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: Review
     for day, title in enumerate(["Grass", "Glass", "Glassworks", "A Glass Onion"], start=1):
         await store.reviews.add(make_review(title, day=day))
     assert await titles(store, "glasss ") == ["Glass", "A Glass Onion", "Grass"]
-    # Still being typed, it may begin a longer word if misspelt: a reading an edit less likely
-    # than a whole word, so after those as close.
-    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Grass", "Glassworks"]
+    # Still being typed, it may begin a longer word if misspelt: a reading less likely than a
+    # whole word as near, likelier than a whole word an edit further ("grass", two edits).
+    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Glassworks", "Grass"]
 
 
 async def test_text_as_typed_before_a_title_begun_with_a_slip(store: ReviewStore) -> None:

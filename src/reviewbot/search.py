@@ -314,8 +314,8 @@ def rank(
             if found is None:
                 found = _typo_distance(spellings, words(c.title_norm), memo)
                 by_title[c.title_norm] = found
-            missed, edits, misspelt_starts = found[0], found[1], found[4]
-            close = not missed and not misspelt_starts and edits <= len(spellings)
+            missed, half_edits, misspelt_starts = found[0], found[1], found[4]
+            close = not missed and not misspelt_starts and half_edits <= 2 * len(spellings)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
             return (c.tier, (c.score,), "")
@@ -328,13 +328,15 @@ def rank(
 def _typo_distance(
     spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
 ) -> tuple[int, ...]:
-    """(typed words the title does not match, edits to those it does, words matched only by
-    their start, the title's other words, and words matched by a misspelt start).
+    """(typed words the title does not match, edits to those it does in half edits, words
+    matched only by their start, the title's other words, and words matched by a misspelt
+    start).
 
-    A word matched by its start counts an edit more when that start was misspelt too: a
-    longer word, not finished, is a less likely reading than a whole word as near.
+    A word matched by its start counts half an edit more when that start was misspelt too: a
+    longer word, not finished, is a less likely reading than a whole word as near, and a
+    likelier one than a whole word an edit further.
     """
-    missed = edits = started = misspelt_starts = 0
+    missed = half_edits = started = misspelt_starts = 0
     present = set(title)
     matched: set[str] = set()
     for i, spelling in enumerate(spellings):
@@ -352,11 +354,11 @@ def _typo_distance(
             missed += 1
             continue
         misspelt_start = closest[1] and closest[0] > 0
-        edits += closest[0] + misspelt_start
+        half_edits += 2 * closest[0] + misspelt_start
         started += closest[1]
         misspelt_starts += misspelt_start
         matched.add(closest[2])
-    return missed, edits, started, len(present) - len(matched), misspelt_starts
+    return missed, half_edits, started, len(present) - len(matched), misspelt_starts
 
 
 _UNSEEN = object()
