@@ -112,6 +112,13 @@ class Spelling:
     begun: Mapping[str, int] = field(default_factory=dict)
     starts: Mapping[str, int] = field(default_factory=dict)
     open: bool = False
+    # The lengths of the starts, shortest first: a title word can begin with only one start of
+    # each length, so matching looks each one up rather than trying every start.
+    _start_lengths: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lengths = tuple(sorted({len(start) for start in self.starts}))
+        object.__setattr__(self, "_start_lengths", lengths)
 
     @property
     def as_typed(self) -> bool:
@@ -129,8 +136,12 @@ class Spelling:
         if edits is not None:
             return edits, 0
         best = self.begun.get(title_word)
-        for start, start_edits in self.starts.items():
-            if (best is None or start_edits < best) and title_word.startswith(start):
+        starts = self.starts
+        for length in self._start_lengths:
+            if length > len(title_word):
+                break
+            start_edits = starts.get(title_word[:length])
+            if start_edits is not None and (best is None or start_edits < best):
                 best = start_edits
         return None if best is None else (best, 1)
 
