@@ -112,6 +112,10 @@ JOIN reviews r ON r.id = body_fts.rowid JOIN review_bodies b ON b.review_id = bo
 WHERE body_fts MATCH :body_match AND {VISIBLE} AND {FILTERS}
 ORDER BY body_fts.rowid DESC LIMIT :many
 """
+# Whether any text holds every word, read in the index's own order: the newest-first query
+# above reads each word's whole list of texts before it can answer, even when one word is in
+# none of them (a typo's word, most often).
+_TEXT_HELD = "SELECT 1 FROM body_fts WHERE body_fts MATCH :body_match LIMIT 1"
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
 CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
 SUGGESTIONS_FETCHED = 50
@@ -257,7 +261,8 @@ class Search:
         text_hits = []
         if include_body:
             params["body_match"] = plan.body_match
-            text_hits = await self._db.read_briefly(_TEXT_HITS, params)
+            if await self._db.read_briefly(_TEXT_HELD, params):
+                text_hits = await self._db.read_briefly(_TEXT_HITS, params)
         hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
         return self._ranked(plan, hits + text_hits, spellings, limit)
 
