@@ -460,3 +460,16 @@ async def test_the_bot_builds_the_title_words_before_it_serves_anyone(
         assert vocabulary is not None and set(vocabulary.words) == every_word
         ready = [r.getMessage() for r in caplog.records if "Typo search" in r.getMessage()]
         assert ready == [f"Typo search ready: {len(every_word)} title words in memory"]
+
+
+async def test_typo_and_text_hits_past_those_fetched_are_the_newest(store: ReviewStore) -> None:
+    # A search for one review ranks the few newest hits of each tier, however many there are.
+    ids = []
+    for day in range(1, 7):
+        stored = await store.reviews.add(
+            make_review("Glass", creator=f"Maker {day}", day=day, body="a zephyr at dawn")
+        )
+        ids.append(stored.id)
+    assert [hit.id for hit in await store.search("glasss ", limit=1)] == [ids[-1]]
+    assert [hit.id for hit in await store.search("zephyr", limit=1)] == [ids[-1]]
+    assert [hit.id for hit in await store.search("glasss ", limit=6)] == ids[::-1]
