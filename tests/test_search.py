@@ -1,3 +1,4 @@
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -9,9 +10,13 @@ from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
 from reviewbot.review import Category, Rating
-from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank
+from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank, title_words
 from reviewbot.store import ReviewStore
+from reviewbot.store.search import Search
 
+from .bot_fixtures import running_bot
+from .loopback.model import Guild
+from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
@@ -50,8 +55,8 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
         "A Quiet Night In",
         "Night Train to Lisbon",
         "Daybreak",  # the review text holds the word as typed
-        "Knight Rider",  # two edits (a five-letter word may be two away): after the text
         "Nightcrawler",  # a swap away from its start, if the word is still being typed
+        "Knight Rider",  # two edits (a five-letter word may be two away): after the text
     ]
     assert await titles(store, "nocturnal") == ["Nightcrawler"]
 
@@ -202,6 +207,56 @@ async def test_any_text_searches_only_what_the_server_sees(
     assert all(hit.guild_id in (None, 123) for hit in hits), [h.title for h in hits]
 
 
+# Text a reader may type: words near the sample's titles (slipped, cut, doubled), marks that
+# mean something to FTS5, and any character at all.
+_NEAR_TITLES = st.sampled_from(
+    ["godfahtr", "the godf", "solars", "fleebeg", "amelie", "randmo acc", "prat ii", "her"]
+)
+_TYPED = st.lists(
+    st.one_of(_NEAR_TITLES, st.sampled_from(['"', "*", "AND", "NEAR(", "^", ":", "-"]), st.text()),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=_TYPED,
+    trailing_space=st.booleans(),
+    limit=st.integers(1, 25),
+    category=st.none() | st.sampled_from(Category),
+    stars=st.none() | st.integers(0, 10),
+    include_body=st.booleans(),
+)
+async def test_any_text_answers_within_the_limits_and_filters_without_error(
+    sample: ReviewStore,
+    query: str,
+    trailing_space: bool,
+    limit: int,
+    category: Category | None,
+    stars: int | None,
+    include_body: bool,
+) -> None:
+    """As autocomplete and /review search ask, word being typed or not: at most `limit`
+    reviews, each once, each passing the filters; and suggestions for a miss, at most three."""
+    typed = query + (" " if trailing_space else "")
+    min_rating = Rating(stars) if stars is not None else None
+    hits = await sample.search(
+        typed,
+        limit=limit,
+        category=category,
+        min_rating=min_rating,
+        include_body=include_body,
+    )
+    assert len(hits) <= limit
+    assert len({hit.id for hit in hits}) == len(hits)
+    assert all(category is None or hit.category is category for hit in hits)
+    assert all(stars is None or hit.rating.halves >= stars for hit in hits)
+    suggestions = await sample.search.suggest(typed, None)
+    assert len(suggestions) <= 3
+
+
 def test_plans_quote_every_word() -> None:
     plan = plan_search('say "AND" NEAR(x) *')
     assert plan.title_match == '"say" AND "and" AND "near" AND "x"'
@@ -301,9 +356,9 @@ async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: Review
     for day, title in enumerate(["Grass", "Glass", "Glassworks", "A Glass Onion"], start=1):
         await store.reviews.add(make_review(title, day=day))
     assert await titles(store, "glasss ") == ["Glass", "A Glass Onion", "Grass"]
-    # Still being typed, it may begin a longer word if misspelt: a reading an edit less likely
-    # than a whole word, so after those as close.
-    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Grass", "Glassworks"]
+    # Still being typed, it may begin a longer word if misspelt: a reading less likely than a
+    # whole word as near, likelier than a whole word an edit further ("grass", two edits).
+    assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Glassworks", "Grass"]
 
 
 async def test_text_as_typed_before_a_title_begun_with_a_slip(store: ReviewStore) -> None:
@@ -389,3 +444,32 @@ async def test_a_title_typed_with_one_slip_is_among_the_answers(
     hits = await sample.search(typed, limit=25)
     assert len(hits) <= 25
     assert title in {hit.title for hit in hits}, (typed, [hit.title for hit in hits])
+
+
+async def test_the_bot_builds_the_title_words_before_it_serves_anyone(
+    loopback: LoopbackDiscord, guild: Guild, sample_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="reviewbot")
+    with closing(sqlite3.connect(sample_db)) as db:
+        titles_stored = [row[0] for row in db.execute("SELECT title_norm FROM reviews")]
+    every_word = set().union(*map(title_words, titles_stored))
+    async with running_bot(loopback, sample_db) as bot:
+        search = bot.app.store.search
+        assert isinstance(search, Search)
+        vocabulary = search.title_words.vocabulary(build=False)  # None until built
+        assert vocabulary is not None and set(vocabulary.words) == every_word
+        ready = [r.getMessage() for r in caplog.records if "Typo search" in r.getMessage()]
+        assert ready == [f"Typo search ready: {len(every_word)} title words in memory"]
+
+
+async def test_typo_and_text_hits_past_those_fetched_are_the_newest(store: ReviewStore) -> None:
+    # A search for one review ranks the few newest hits of each tier, however many there are.
+    ids = []
+    for day in range(1, 7):
+        stored = await store.reviews.add(
+            make_review("Glass", creator=f"Maker {day}", day=day, body="a zephyr at dawn")
+        )
+        ids.append(stored.id)
+    assert [hit.id for hit in await store.search("glasss ", limit=1)] == [ids[-1]]
+    assert [hit.id for hit in await store.search("zephyr", limit=1)] == [ids[-1]]
+    assert [hit.id for hit in await store.search("glasss ", limit=6)] == ids[::-1]

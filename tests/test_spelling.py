@@ -1,6 +1,9 @@
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewbot.search import Spelling
 from reviewbot.spelling import WINDOW, Vocabulary, allowed_edits
 
 from .test_search import _reference_distance
@@ -97,3 +100,32 @@ def test_short_words_are_taken_as_typed_and_long_ones_may_be_two_edits_away() ->
     assert vocabulary.near("prta") == {}  # two edits in a short word: too far
     assert vocabulary.near("fleebeg") == {"fleabag": 2}
     assert vocabulary.near("godfahtr") == {"godfather": 2}  # a swap and a letter left out
+
+
+_short = st.text(alphabet="abc", min_size=1, max_size=5)
+_edits = st.integers(0, 2)
+
+
+@settings(max_examples=300)
+@given(
+    words=st.dictionaries(_short, _edits, max_size=4),
+    begun=st.dictionaries(_short, _edits, max_size=4),
+    starts=st.dictionaries(_short, _edits, max_size=8),
+    title_word=_short,
+)
+def test_a_title_word_matches_at_its_closest_word_or_start(
+    words: dict[str, int], begun: dict[str, int], starts: dict[str, int], title_word: str
+) -> None:
+    spelling = Spelling("typed", words, begun, starts)
+    if title_word in words:
+        expected: tuple[int, int] | None = (words[title_word], 0)
+    else:
+        found = [begun[title_word]] if title_word in begun else []
+        found += [edits for start, edits in starts.items() if title_word.startswith(start)]
+        expected = (min(found), 1) if found else None
+    assert spelling.match(title_word) == expected
+    assert replace(spelling, starts={}).match(title_word) == (
+        (words[title_word], 0)
+        if title_word in words
+        else ((begun[title_word], 1) if title_word in begun else None)
+    )

@@ -93,6 +93,9 @@ class ReviewBot(AppClient):
         retried = await self.app.store.posts.unblock(shards=self.settings.shards)
         if retried:
             log.info("Retrying %d blocked post(s) from before this start", retried)
+        # Before any command is served: the first typo search would otherwise build them.
+        words = await self.app.store.search.warm()
+        log.info("Typo search ready: %d title words in memory", words)
         self.outbox.start()
         self.feeds.start()
         log.info("Invite link: %s", invite_url(self.application_id))

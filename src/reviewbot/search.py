@@ -112,6 +112,13 @@ class Spelling:
     begun: Mapping[str, int] = field(default_factory=dict)
     starts: Mapping[str, int] = field(default_factory=dict)
     open: bool = False
+    # The lengths of the starts, shortest first: a title word can begin with only one start of
+    # each length, so matching looks each one up rather than trying every start.
+    _start_lengths: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lengths = tuple(sorted({len(start) for start in self.starts}))
+        object.__setattr__(self, "_start_lengths", lengths)
 
     @property
     def as_typed(self) -> bool:
@@ -129,8 +136,12 @@ class Spelling:
         if edits is not None:
             return edits, 0
         best = self.begun.get(title_word)
-        for start, start_edits in self.starts.items():
-            if (best is None or start_edits < best) and title_word.startswith(start):
+        starts = self.starts
+        for length in self._start_lengths:
+            if length > len(title_word):
+                break
+            start_edits = starts.get(title_word[:length])
+            if start_edits is not None and (best is None or start_edits < best):
                 best = start_edits
         return None if best is None else (best, 1)
 
@@ -314,8 +325,8 @@ def rank(
             if found is None:
                 found = _typo_distance(spellings, words(c.title_norm), memo)
                 by_title[c.title_norm] = found
-            missed, edits, misspelt_starts = found[0], found[1], found[4]
-            close = not missed and not misspelt_starts and edits <= len(spellings)
+            missed, half_edits, misspelt_starts = found[0], found[1], found[4]
+            close = not missed and not misspelt_starts and half_edits <= 2 * len(spellings)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
             return (c.tier, (c.score,), "")
@@ -328,13 +339,15 @@ def rank(
 def _typo_distance(
     spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
 ) -> tuple[int, ...]:
-    """(typed words the title does not match, edits to those it does, words matched only by
-    their start, the title's other words, and words matched by a misspelt start).
+    """(typed words the title does not match, edits to those it does in half edits, words
+    matched only by their start, the title's other words, and words matched by a misspelt
+    start).
 
-    A word matched by its start counts an edit more when that start was misspelt too: a
-    longer word, not finished, is a less likely reading than a whole word as near.
+    A word matched by its start counts half an edit more when that start was misspelt too: a
+    longer word, not finished, is a less likely reading than a whole word as near, and a
+    likelier one than a whole word an edit further.
     """
-    missed = edits = started = misspelt_starts = 0
+    missed = half_edits = started = misspelt_starts = 0
     present = set(title)
     matched: set[str] = set()
     for i, spelling in enumerate(spellings):
@@ -352,11 +365,11 @@ def _typo_distance(
             missed += 1
             continue
         misspelt_start = closest[1] and closest[0] > 0
-        edits += closest[0] + misspelt_start
+        half_edits += 2 * closest[0] + misspelt_start
         started += closest[1]
         misspelt_starts += misspelt_start
         matched.add(closest[2])
-    return missed, edits, started, len(present) - len(matched), misspelt_starts
+    return missed, half_edits, started, len(present) - len(matched), misspelt_starts
 
 
 _UNSEEN = object()

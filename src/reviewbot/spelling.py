@@ -150,14 +150,17 @@ class Vocabulary:
         """Numbers of the words one of whose deletion spellings is among `spellings`."""
         keys, runs, recent = self._keys, self._runs, self._recent
         found: set[int] = set()
-        number_of = _ID_MASK.__and__
+        add = found.add
+        hash_mask, id_mask, shift, middle = _HASH_MASK, _ID_MASK, _RUN_SHIFT, _RUNS // 2
         for spelling in spellings:
-            h = hash(spelling) & _HASH_MASK
-            run = (h >> _RUN_SHIFT) + _RUNS // 2
-            at = bisect_left(keys, h, runs[run], runs[run + 1])
-            if at < len(keys) and keys[at] - h <= _ID_MASK:  # a key with this hash
-                stop = bisect_left(keys, h + _ID_MASK + 1, at, runs[run + 1])
-                found.update(map(number_of, keys[at:stop]))
+            h = hash(spelling) & hash_mask
+            run = (h >> shift) + middle
+            end = runs[run + 1]
+            at = bisect_left(keys, h, runs[run], end)
+            # The keys with this hash follow one another (rarely more than a few).
+            while at < end and (key := keys[at]) - h <= id_mask:
+                add(key & id_mask)
+                at += 1
             if recent:
                 found.update(recent.get(h, ()))
         return found

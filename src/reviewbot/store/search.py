@@ -78,13 +78,18 @@ _TITLE_WORDS = {filtered: _title_words(filtered) for filtered in (False, True)}
 TITLE_NORM_AT = len(SUMMARY.split(","))
 HIT = "r.title_norm, {tier}, {score}"
 HIT_TIER_AT, SCORE_AT = TITLE_NORM_AT + 1, TITLE_NORM_AT + 2
+
+
 # Typo hits: titles holding a spelling of every word, newest first; ranked in Python.
-_TYPO_HITS = f"""
+def _typo_hits(order: str) -> str:
+    return f"""
 SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
 FROM title_fts f JOIN reviews r ON r.id = f.rowid
 WHERE title_fts MATCH :match AND {VISIBLE} AND {FILTERS}
-ORDER BY f.rowid DESC LIMIT :many
+{order.format(rowid="f.rowid")}
 """
+
+
 # Titles starting with the text as the closest spellings of its words read it, in that order:
 # the first few for each reading.
 _CORRECTED_STARTS = {
@@ -103,15 +108,27 @@ FROM json_each(:texts) t CROSS JOIN reviews r ON r.id IN (
 """
     for server in (False, True)
 }
+
+
 # Every hit holds every word and the index keeps no word counts (detail = 'none'), so bm25
 # would rank hits by little but their length: shortest first picks the same first hit almost
 # always, without bm25's per-query count of every word's documents.
-_TEXT_HITS = f"""
+def _text_hits(order: str) -> str:
+    return f"""
 SELECT {SUMMARY}, {HIT.format(tier=int(Tier.BODY), score="length(b.body)")} FROM body_fts
 JOIN reviews r ON r.id = body_fts.rowid JOIN review_bodies b ON b.review_id = body_fts.rowid
 WHERE body_fts MATCH :body_match AND {VISIBLE} AND {FILTERS}
-ORDER BY body_fts.rowid DESC LIMIT :many
+{order.format(rowid="body_fts.rowid")}
 """
+
+
+# Typo and text hits are first read oldest first, one more than wanted: a full-text index
+# reads each word's whole list of reviews before it can go newest first, and in its own order
+# only as far as it must (nowhere, when a word is in no review, as a typo's word mostly is).
+# Only when there are more hits than wanted are they read again, newest first.
+_NEWEST, _OLDEST = "ORDER BY {rowid} DESC LIMIT :many", "ORDER BY {rowid} LIMIT :many + 1"
+_TYPO_HITS, _TYPO_HITS_OLDEST = _typo_hits(_NEWEST), _typo_hits(_OLDEST)
+_TEXT_HITS, _TEXT_HITS_OLDEST = _text_hits(_NEWEST), _text_hits(_OLDEST)
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
 CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
 SUGGESTIONS_FETCHED = 50
@@ -257,9 +274,20 @@ class Search:
         text_hits = []
         if include_body:
             params["body_match"] = plan.body_match
-            text_hits = await self._db.read_briefly(_TEXT_HITS, params)
+            text_hits = await self._newest(_TEXT_HITS_OLDEST, _TEXT_HITS, params)
         hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
         return self._ranked(plan, hits + text_hits, spellings, limit)
+
+    async def _newest(
+        self, oldest_first: str, newest_first: str, params: dict[str, Any]
+    ) -> list[Any]:
+        """The newest `many` hits of a full-text query, newest first: read oldest first, and
+        again newest first only if there are more."""
+        found = await self._db.read_briefly(oldest_first, params)
+        if len(found) > params["many"]:
+            return await self._db.read_briefly(newest_first, params)
+        found.reverse()
+        return found
 
     def _may_hold(self, plan: SearchPlan) -> bool:
         """False when the title words (if already in memory) show that no title holds every
@@ -339,7 +367,7 @@ class Search:
         if query is None:
             return {}
         match, left = query
-        found = await self._db.read_briefly(_TYPO_HITS, params | {"match": match})
+        found = await self._newest(_TYPO_HITS_OLDEST, _TYPO_HITS, params | {"match": match})
         return _keep(found, left)
 
     def _ranked(
@@ -356,6 +384,13 @@ class Search:
         ]
         ranked = rank(plan, candidates, limit, spellings)
         return [rows.summary(by_id[c.id]) for c in ranked]
+
+    async def warm(self) -> int:
+        """Put the title words in memory now, so that no reader's typo search waits for them
+        to be built; how many there are."""
+        vocabulary = self.title_words.vocabulary()
+        assert vocabulary is not None
+        return len(vocabulary)
 
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
         """Titles close to `text` when a search found nothing: as many of its words as can be
@@ -378,7 +413,7 @@ class Search:
             "category": None,
             "min_rating": 0,
         }
-        hits = await self._db.read_briefly(_TYPO_HITS, params)
+        hits = await self._newest(_TYPO_HITS_OLDEST, _TYPO_HITS, params)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 

@@ -331,6 +331,12 @@ class PgSearch:
         ranked = rank(plan, candidates, limit, spellings)
         return [rows.summary(by_id[c.id]) for c in ranked]
 
+    async def warm(self) -> int:
+        """Put the title words in memory now; how many there are."""
+        vocabulary = await self.title_words.vocabulary()
+        assert vocabulary is not None
+        return len(vocabulary)
+
     async def suggest(self, text: str, guild_id: int | None, limit: int = 3) -> list[str]:
         plan = plan_search(text)
         if not plan.words:
