@@ -47,7 +47,8 @@ from .rooms import (
 )
 from .rows import to_db_time
 from .schema import LATEST_SCHEMA
-from .search import SavedSearch, Search, SpellingIndex
+from .search import SavedSearch, Search
+from .title_words import SpellingIndex
 
 if TYPE_CHECKING:
     from .pg.db import PgDatabase

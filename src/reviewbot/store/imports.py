@@ -17,7 +17,7 @@ from .db import Database
 from .positions import RECOUNT
 from .posts import queue_edits
 from .rows import REVIEW, Identity, guild, scope
-from .search import SpellingIndex
+from .title_words import SpellingIndex
 
 # FTS5 settings for a bulk rebuild, then SQLite's own defaults, put back after it (`hashsize`
 # is missing from FTS5's documentation, but SQLite accepts and keeps it like the others).

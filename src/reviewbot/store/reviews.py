@@ -16,7 +16,8 @@ from .db import Database
 from .positions import BEFORE, TOTAL, neighbour, neighbour_key, split_key
 from .posts import OutboxAction, enqueue, queue_delete, queue_edits
 from .rows import REVIEW, SUMMARY, VISIBLE, scope, to_db_time
-from .search import Search, SpellingIndex
+from .search import Search
+from .title_words import SpellingIndex
 
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 

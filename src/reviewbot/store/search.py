@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -26,118 +25,15 @@ from ..search import (
 )
 from ..spelling import Vocabulary
 from . import rows
+from . import search_sql as sql
 from .db import Database
-from .rows import FILTERS, SUMMARY, VISIBLE
+from .search_sql import HIT_TIER_AT, SCORE_AT, TITLE_NORM_AT
+from .title_words import TitleWords
 
-
-def _titles(filtered: bool, server: bool) -> str:
-    """Titles equal to the text, then titles starting with it: in each scope the first few in
-    the title index's order (the exact title comes first). The normalised title follows the
-    summary's columns."""
-    filters = FILTERS if filtered else "1"
-    scopes = ["r.guild_id = 0"] + (["r.guild_id = :guild"] if server else [])
-    return "\nUNION ALL\n".join(
-        f"SELECT * FROM (SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM reviews r"
-        f" WHERE {scope} AND r.title_norm >= :text AND r.title_norm < :prefix_end"
-        f" AND {filters} ORDER BY r.title_norm LIMIT :limit)"
-        for scope in scopes
-    )
-
-
-def _exact_titles(filtered: bool) -> str:
-    """The newest reviews (by id) titled exactly as typed: for a title so crowded that its
-    reviews fill the answer, where the title index's order would pick them by creator."""
-    filters = FILTERS if filtered else "1"
-    return f"""
-SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM (
-    SELECT r.id FROM reviews r WHERE {VISIBLE} AND r.title_norm = :text AND {filters}
-    ORDER BY r.id DESC LIMIT :limit
-) h CROSS JOIN reviews r ON r.id = h.id
-ORDER BY r.published_at DESC, r.id DESC
-"""
-
-
-def _title_words(filtered: bool) -> str:
-    """The newest titles holding every word, outside the range the prefix tier covers (so no
-    review is found twice)."""
-    filters = FILTERS if filtered else "1"
-    return f"""
-SELECT {SUMMARY}, r.title_norm, length(r.title_norm) FROM title_fts f
-JOIN reviews r ON r.id = f.rowid
-WHERE title_fts MATCH :title_match AND {VISIBLE} AND {filters}
-  AND NOT (r.title_norm >= :text AND r.title_norm < :prefix_end)
-ORDER BY f.rowid DESC LIMIT :room
-"""
-
-
-_TITLES = {(f, s): _titles(f, s) for f in (False, True) for s in (False, True)}
-_EXACT_TITLES = {filtered: _exact_titles(filtered) for filtered in (False, True)}
-_TITLE_WORDS = {filtered: _title_words(filtered) for filtered in (False, True)}
-# Every hit row holds the summary's columns, then its normalised title, then (title hits) its
-# length or (typo and text hits) what ranking them needs.
-TITLE_NORM_AT = len(SUMMARY.split(","))
-HIT = "r.title_norm, {tier}, {score}"
-HIT_TIER_AT, SCORE_AT = TITLE_NORM_AT + 1, TITLE_NORM_AT + 2
-
-
-# Typo hits: titles holding a spelling of every word, newest first; ranked in Python.
-def _typo_hits(order: str) -> str:
-    return f"""
-SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
-FROM title_fts f JOIN reviews r ON r.id = f.rowid
-WHERE title_fts MATCH :match AND {VISIBLE} AND {FILTERS}
-{order.format(rowid="f.rowid")}
-"""
-
-
-# Titles starting with the text as the closest spellings of its words read it, in that order:
-# the first few for each reading.
-_CORRECTED_STARTS = {
-    server: f"""
-SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
-FROM json_each(:texts) t CROSS JOIN reviews r ON r.id IN (
-"""
-    + "\n    UNION ALL ".join(
-        "SELECT * FROM (SELECT s.id FROM reviews s"
-        f" WHERE {scope} AND s.title_norm >= t.value AND s.title_norm < t.value || char(1114111)"
-        " ORDER BY s.title_norm LIMIT :per_reading)"
-        for scope in ["s.guild_id = 0"] + (["s.guild_id = :guild"] if server else [])
-    )
-    + f"""
-) WHERE {FILTERS} LIMIT :many
-"""
-    for server in (False, True)
-}
-
-
-# Every hit holds every word and the index keeps no word counts (detail = 'none'), so bm25
-# would rank hits by little but their length: shortest first picks the same first hit almost
-# always, without bm25's per-query count of every word's documents.
-def _text_hits(order: str) -> str:
-    return f"""
-SELECT {SUMMARY}, {HIT.format(tier=int(Tier.BODY), score="length(b.body)")} FROM body_fts
-JOIN reviews r ON r.id = body_fts.rowid JOIN review_bodies b ON b.review_id = body_fts.rowid
-WHERE body_fts MATCH :body_match AND {VISIBLE} AND {FILTERS}
-{order.format(rowid="body_fts.rowid")}
-"""
-
-
-# Typo and text hits are first read oldest first, one more than wanted: a full-text index
-# reads each word's whole list of reviews before it can go newest first, and in its own order
-# only as far as it must (nowhere, when a word is in no review, as a typo's word mostly is).
-# Only when there are more hits than wanted are they read again, newest first.
-_NEWEST, _OLDEST = "ORDER BY {rowid} DESC LIMIT :many", "ORDER BY {rowid} LIMIT :many + 1"
-_TYPO_HITS, _TYPO_HITS_OLDEST = _typo_hits(_NEWEST), _typo_hits(_OLDEST)
-_TEXT_HITS, _TEXT_HITS_OLDEST = _text_hits(_NEWEST), _text_hits(_OLDEST)
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
 CANDIDATES_PER_RESULT, MAX_CANDIDATES = 4, 200
 SUGGESTIONS_FETCHED = 50
 CORRECTED_PER_READING = 5
-_NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > ? ORDER BY id"
-# Every title word with its number of titles, as the full-text index counts them (db.py).
-_COMMON_TERMS = "SELECT term FROM temp.title_word_counts WHERE doc >= ?"
-COMMON_SHARE, COMMON_MIN_TITLES = 0.01, 100
-_INSERT_TERM = "INSERT OR IGNORE INTO title_terms (term) VALUES (?)"
 
 
 def _shortest_first(found: list[Any], limit: int) -> list[Any]:
@@ -176,44 +72,6 @@ class SavedSearch:
     query: str
     category: Category | None
     min_rating: Rating | None
-
-
-class TitleWords:
-    """The words of every stored title, in memory, in step with what any process stored.
-
-    Built on first use from `title_terms`; then, whenever the file has changed (SQLite's
-    `data_version`), the words numbered past the last one read are added.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._vocabulary: Vocabulary | None = None
-        self._last_id = 0
-        self._version = -1
-
-    def vocabulary(self, build: bool = True) -> Vocabulary | None:
-        """The words, caught up with the file; None if not built yet and `build` is false."""
-        if self._vocabulary is None and not build:
-            return None
-        version = self._db.read("PRAGMA data_version")[0][0]
-        if self._vocabulary is None or version != self._version:
-            self._version = version
-            fresh = self._db.read(_NEW_TERMS, (self._last_id,))
-            if self._vocabulary is None:
-                self._vocabulary = Vocabulary(term for _, term in fresh)
-                self._vocabulary.common = self._common_words()
-            elif fresh:
-                self._vocabulary.add(term for _, term in fresh)
-            if fresh:
-                self._last_id = fresh[-1][0]
-        return self._vocabulary
-
-    def _common_words(self) -> frozenset[str]:
-        """Words in so many titles that asking the full-text index for them costs more than
-        checking the titles found for them (as the index counts them now)."""
-        reviews = self._db.read("SELECT max(id) FROM reviews")[0][0] or 0
-        least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
-        return frozenset(row[0] for row in self._db.read(_COMMON_TERMS, (least,)))
 
 
 class Search:
@@ -255,11 +113,11 @@ class Search:
         }
         filtered = category is not None or min_rating is not None
         server = scope != rows.CATALOGUE
-        found = _shortest_first(self._db.read(_TITLES[filtered, server], params), limit)
+        found = _shortest_first(self._db.read(sql.TITLES[filtered, server], params), limit)
         room = limit - len(found)
         exact = bool(found) and found[0][TITLE_NORM_AT] == plan.text
         if room == 0 and found[-1][TITLE_NORM_AT] == plan.text:  # perhaps more than fit
-            found = self._db.read(_EXACT_TITLES[filtered], params)
+            found = self._db.read(sql.EXACT_TITLES[filtered], params)
         # A title of several words typed in full names its reviews: nothing more is wanted.
         whole_title = len(plan.words) > 1 and exact
         # With no title starting with the text, the typed words are most likely misspelt.
@@ -267,14 +125,14 @@ class Search:
         words_asked = words_asked and (bool(found) or self._may_hold(plan))
         if words_asked:
             params |= {"title_match": plan.title_match, "room": room}
-            found += _shortest_first(self._db.read(_TITLE_WORDS[filtered], params), room)
+            found += _shortest_first(self._db.read(sql.TITLE_WORDS[filtered], params), room)
         if found or not plan.words:
             return list(map(rows.summary, found))
         params["many"] = min(MAX_CANDIDATES, limit * CANDIDATES_PER_RESULT)
         text_hits = []
         if include_body:
             params["body_match"] = plan.body_match
-            text_hits = await self._newest(_TEXT_HITS_OLDEST, _TEXT_HITS, params)
+            text_hits = await self._newest(sql.TEXT_HITS_OLDEST, sql.TEXT_HITS, params)
         hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
         return self._ranked(plan, hits + text_hits, spellings, limit)
 
@@ -350,7 +208,7 @@ class Search:
             return {}
         server = params["guild"] != rows.CATALOGUE
         found = await self._db.read_briefly(
-            _CORRECTED_STARTS[server],
+            sql.CORRECTED_STARTS[server],
             params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
         )
         return _keep(found, spellings)
@@ -367,7 +225,7 @@ class Search:
         if query is None:
             return {}
         match, left = query
-        found = await self._newest(_TYPO_HITS_OLDEST, _TYPO_HITS, params | {"match": match})
+        found = await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match})
         return _keep(found, left)
 
     def _ranked(
@@ -413,7 +271,7 @@ class Search:
             "category": None,
             "min_rating": 0,
         }
-        hits = await self._newest(_TYPO_HITS_OLDEST, _TYPO_HITS, params)
+        hits = await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 
@@ -455,22 +313,3 @@ class Search:
                 Rating(halves) if halves else None,
             )
         return None
-
-
-class SpellingIndex:
-    """Stores the words of titles being written in `title_terms`, where every process's typo
-    search finds them."""
-
-    def __init__(self) -> None:
-        # Words already stored: remembered so that a bulk load stores each word once;
-        # forgotten again if the transaction that stored them fails.
-        self._stored: set[str] = set()
-
-    async def add(self, db: Database, titles: Iterable[str]) -> None:
-        """Store the words of these normalised titles not seen before, inside the transaction
-        under way."""
-        fresh = set().union(*map(title_words, titles)) - self._stored
-        if fresh:
-            await db.connection.executemany(_INSERT_TERM, [(w,) for w in sorted(fresh)])
-            self._stored |= fresh
-            db.undo_on_rollback(lambda: self._stored.difference_update(fresh))

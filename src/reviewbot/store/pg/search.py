@@ -32,8 +32,6 @@ from ...spelling import Vocabulary
 from ..rows import to_db_time
 from ..search import (
     CANDIDATES_PER_RESULT,
-    COMMON_MIN_TITLES,
-    COMMON_SHARE,
     CORRECTED_PER_READING,
     HIT_TIER_AT,
     MAX_CANDIDATES,
@@ -44,6 +42,7 @@ from ..search import (
     _keep,
     _shortest_first,
 )
+from ..title_words import COMMON_MIN_TITLES, COMMON_SHARE
 from . import rows
 from .db import PgDatabase
 from .rows import FILTERS, SUMMARY, VISIBLE
