@@ -115,6 +115,11 @@ SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)} FROM reviews r
 WHERE r.title_words @@ :match::tsquery AND {VISIBLE} AND {FILTERS}
 ORDER BY r.id DESC LIMIT :many::bigint
 """
+# The same for words known to be in few titles (or none): every title holding them, from the
+# word index, then the newest. Ordered by an expression rather than the id itself, so the
+# planner cannot walk the reviews newest first hoping to meet a match soon, which for a word
+# no title holds reads every review.
+_RARE_TYPO_HITS = _TYPO_HITS.replace("ORDER BY r.id DESC", "ORDER BY r.id + 0 DESC")
 _CORRECTED_STARTS = {
     server: f"""
 SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
@@ -186,6 +191,19 @@ class TitleWords:
         least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
         shares = await self._db.fetch(_COMMON_TERMS)
         return frozenset(word for word, share in shares if share * reviews >= least)
+
+
+def _may_be_common(spellings: Iterable[Spelling], common: frozenset[str]) -> bool:
+    """Whether a word the spellings stand for, or a word one of their starts begins, is in
+    many titles (as the title words last counted them)."""
+    for spelling in spellings:
+        words = {spelling.typed, *spelling.words, *spelling.begun}
+        if not common.isdisjoint(words):
+            return True
+        starts = tuple(spelling.starts)
+        if starts and any(word.startswith(starts) for word in common):
+            return True
+    return False
 
 
 class PgSearch:
@@ -311,7 +329,9 @@ class PgSearch:
         if query is None:
             return {}
         match, left = query
-        found = await self._fetch(_TYPO_HITS, params | {"match": tsquery(match)}, replan=True)
+        asked = [s for s in spellings if not s.open and s not in left]
+        sql = _TYPO_HITS if _may_be_common(asked, vocabulary.common) else _RARE_TYPO_HITS
+        found = await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
         return _keep(found, left)
 
     def _ranked(
