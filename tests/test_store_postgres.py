@@ -208,6 +208,35 @@ async def test_a_crashed_processes_rows_are_taken_over_when_its_lease_ends(postg
         assert (await other.posts.item(taken[0].id)).state.value == "done"  # type: ignore[union-attr]
 
 
+async def test_a_process_back_from_the_dead_changes_nothing_another_finished(
+    postgres: str,
+) -> None:
+    async with ReviewStore.open(postgres) as stalled, ReviewStore.open(postgres) as other:
+        await queue_posts(stalled, 1)
+        assert isinstance(stalled.posts, PgPostQueue)
+        stalled.posts.lease = timedelta(seconds=1)
+        [taken] = await stalled.posts.due()
+        await wait_for(lambda: other.posts.due(), seconds=10)
+        [took_over] = await other.posts.due()
+        # Back while the other holds the row: not done, and no post recorded.
+        await stalled.posts.delivered(taken, channel_id=1, message_id=111)
+        assert (await other.posts.item(taken.id)).state.value == "waiting"  # type: ignore[union-attr]
+        assert not await stalled.posts.has_post(taken.review_id)  # type: ignore[arg-type]
+        await other.posts.delivered(took_over, channel_id=1, message_id=222)
+        # Back after the other finished it: the row and the post stay the other's.
+        await stalled.posts.delivered(taken, channel_id=1, message_id=111)
+        await stalled.posts.drop(taken, "late")
+        await stalled.posts.retry_later(taken, "late", taken.created_at)
+        await stalled.posts.block(taken, "late")
+        after = await other.posts.item(taken.id)
+        assert after is not None
+        assert (after.state.value, after.message_id, after.attempts) == ("done", 222, 1)
+        assert after.last_error is None
+        posted = await other.db.fetch("SELECT message_id FROM posts")
+        assert [row[0] for row in posted] == [222]
+        assert await other.posts.due() == []
+
+
 async def wait_for(check: object, seconds: float) -> None:
     """Until `check()` (a coroutine function) returns something true."""
     deadline = asyncio.get_running_loop().time() + seconds
