@@ -19,9 +19,17 @@ from reviewbot.store import ReviewStore
 from reviewbot.store.pg.db import REPLANNING, SERVER_SETTINGS, PgDatabase
 
 from .store_fixtures import fresh_postgres
-from .test_query_plans import OPERATIONS, TABLES, catalogue
+from .test_query_plans import OPERATIONS as SHARED_OPERATIONS
+from .test_query_plans import TABLES, Operation, catalogue
 
 Call = tuple[str, Sequence[Any], bool]
+# PostgreSQL guesses a word it keeps no statistics of to be in a share of the rows: with few
+# results wanted, a plan may hope to meet them soon, walking the reviews newest first.
+OPERATIONS: dict[str, Operation] = {
+    **SHARED_OPERATIONS,
+    "search a word no review holds, few wanted": lambda s: s.search("vexqzt", limit=3),
+    "search a word no title holds, few wanted": lambda s: s.search("keeper", limit=3),
+}
 _PARAMETER = re.compile(r"\$(\d+)")
 
 
