@@ -82,8 +82,6 @@ def every_row(path: Path) -> dict[str, list[tuple[object, ...]]]:
         found = {name: sorted(db.execute(f"SELECT * FROM {name}")) for name in names}  # noqa: S608
         # A period whose reviews were all deleted keeps a count of 0 until counted afresh.
         found["review_counts"] = [row for row in found["review_counts"] if row[-1]]
-        # A period whose reviews were all deleted keeps a count of 0 until counted afresh.
-        found["review_counts"] = [row for row in found["review_counts"] if row[-1]]
         found["title matches"] = sorted(
             db.execute("SELECT rowid FROM title_fts WHERE title_fts MATCH 'godfather OR harbour'")
         )
@@ -91,6 +89,15 @@ def every_row(path: Path) -> dict[str, list[tuple[object, ...]]]:
             db.execute("SELECT rowid FROM body_fts WHERE body_fts MATCH 'the'")
         )
     return found
+
+
+async def index_definitions(url: str) -> list[str]:
+    """Every index of the database at `url` (its schema made first), as PostgreSQL states it."""
+    async with ReviewStore.open(url) as store:
+        found = await store.db.fetch(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+        )
+    return [row[0] for row in found]
 
 
 async def test_a_catalogue_copied_into_postgresql_and_back_loses_nothing(
@@ -101,8 +108,10 @@ async def test_a_catalogue_copied_into_postgresql_and_back_loses_nothing(
     before = every_row(original)
     assert all(before.values()), [name for name, found in before.items() if not found]
 
+    indexes = await index_definitions(postgres)
     there = reviewbot("migrate-to", postgres, db=original)
     assert there.returncode == 0, there.stderr
+    assert await index_definitions(postgres) == indexes  # made again, as they were
     assert there.stdout.startswith(f"Copied {len(before['reviews'])} review(s) and ")
     async with ReviewStore.open(original) as sqlite, ReviewStore.open(postgres) as pg:
         for table in TABLES:

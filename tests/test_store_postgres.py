@@ -15,7 +15,9 @@ import asyncpg
 import pytest
 
 from reviewbot.errors import DuplicateReviewError
-from reviewbot.store import NoDatabaseError, OutboxItem, ReviewStore, StoreError
+from reviewbot.review import Category, Rating, utc_now
+from reviewbot.store import FetchState, NoDatabaseError, OutboxItem, ReviewStore, StoreError
+from reviewbot.store.guilds import GuildSettings
 from reviewbot.store.pg import schema
 from reviewbot.store.pg.posts import PgPostQueue
 
@@ -125,18 +127,113 @@ async def test_a_backup_of_a_postgresql_catalogue_points_to_pg_dump(
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_a_setting_or_a_review_one_process_writes_is_seen_by_another_at_once(
+async def titles(store: ReviewStore, text: str) -> list[str]:
+    return [hit.title for hit in await store.search(text)]
+
+
+async def test_a_review_one_process_adds_is_found_by_another_at_once_by_every_tier(
     postgres: str,
 ) -> None:
     async with ReviewStore.open(postgres) as first, ReviewStore.open(postgres) as second:
-        assert (await second.guilds.settings(7)).review_channel_id is None
+        harbour = await first.reviews.add(make_review("Harbour Lights", day=0))
+        storm = await first.reviews.add(make_review("Quiet Storm", day=10))
+        # The second process has read everything it keeps in memory before the new review.
+        assert await titles(second, "harbuor lihgts") == ["Harbour Lights"]
+        assert await titles(second, "zeppelin") == []
+        assert (await second.reviews.context(storm.stored_id, None)).next_id is None  # type: ignore[union-attr]
+        assert await second.reviews.count(None) == 2
+
+        added = await first.reviews.add(
+            make_review("Quixotic Zeppelin", day=20, body="An airship over the marsh.")
+        )
+
+        assert await titles(second, "Quixotic Zeppelin") == ["Quixotic Zeppelin"]  # exact
+        assert await titles(second, "quixo") == ["Quixotic Zeppelin"]  # prefix
+        assert await titles(second, "zeppelin") == ["Quixotic Zeppelin"]  # a word
+        assert await titles(second, "zeppelin quixotic") == ["Quixotic Zeppelin"]  # words
+        assert await titles(second, "quixotik zepelin") == ["Quixotic Zeppelin"]  # typos
+        assert await titles(second, "zepelin") == ["Quixotic Zeppelin"]
+        assert await titles(second, "airship marsh") == ["Quixotic Zeppelin"]  # its text
+        shown = await second.reviews.resolve_title("quixotic zeppelin", None)
+        assert shown.review.stored_id == added.stored_id
+        assert (shown.previous_id, shown.next_id) == (storm.stored_id, None)
+        assert (shown.position, shown.total) == (3, 3)
+        before = await second.reviews.context(storm.stored_id, None)
+        assert before is not None
+        assert (before.next_id, before.next_title) == (added.stored_id, "Quixotic Zeppelin")
+        assert (before.position, before.total) == (2, 3)
+        stepped = await second.reviews.step(None, storm.published_at, storm.stored_id, True)
+        assert stepped is not None and stepped.review.stored_id == added.stored_id
+        first_one = await second.reviews.context(harbour.stored_id, None)
+        assert first_one is not None and (first_one.position, first_one.total) == (1, 3)
+        latest = await second.reviews.latest(None)
+        assert latest is not None and latest.review.stored_id == added.stored_id
+        assert await second.reviews.count(None) == 3
+        assert await second.search.suggest("quixotik", None) == ["Quixotic Zeppelin"]
+
+        assert await first.reviews.delete(added.stored_id)
+        assert await titles(second, "zeppelin") == []
+        assert await titles(second, "quixotik zepelin") == []
+        assert await second.reviews.count(None) == 2
+        after = await second.reviews.context(storm.stored_id, None)
+        assert after is not None and (after.next_id, after.total) == (None, 2)
+
+
+async def test_a_process_running_before_reviews_were_added_finds_what_a_new_one_finds(
+    postgres: str,
+) -> None:
+    """Typo search spells from title words held in memory: a process that read them before
+    another process added titles answers every query as a process started afterwards does."""
+    earlier = ["Harbour Lights", "Quiet Storm", "Storm Over Glass", "Night River", "Solaris"]
+    later = ["Quixotic Zeppelin", "Zeppelin", "The Zeppelin Years", "Storm Zeppelins"]
+    later += ["Glassy Quixote", "Nightingale River", "Zephyr"]
+    queries = ["zeppelin", "storm zeppelin", "storm zepp", "zepelin", "quixotik", "quixo"]
+    queries += ["glass quix", "river nightin", "nightingle", "zephir", "storm", "years"]
+    async with ReviewStore.open(postgres) as first, ReviewStore.open(postgres) as running:
+        for day, title in enumerate(earlier):
+            await first.reviews.add(make_review(title, day=day))
+        for text in [*queries, "harbuor"]:
+            await running.search(text)
+        for day, title in enumerate(later, start=len(earlier)):
+            await first.reviews.add(make_review(title, day=day))
+        async with ReviewStore.open(postgres) as started_after:
+            for text in queries:
+                found = await titles(running, text)
+                assert found, text
+                assert found == await titles(started_after, text), text
+
+
+async def test_a_setting_saved_search_or_feed_one_process_writes_is_seen_by_another_at_once(
+    postgres: str,
+) -> None:
+    async with ReviewStore.open(postgres) as first, ReviewStore.open(postgres) as second:
+        assert await second.guilds.settings(7) == GuildSettings(7)
+        assert await second.feeds.followed(7) == []
         await first.guilds.set_review_channel(7, 99)
-        assert (await second.guilds.settings(7)).review_channel_id == 99
-        assert await second.search("quixotic zeppelin") == []
-        await second.search("warm the title words up")
-        await first.reviews.add(make_review("Quixotic Zeppelin", body="an airship"))
-        assert [h.title for h in await second.search("quixotik zepelin")] == ["Quixotic Zeppelin"]
-        assert (await second.reviews.latest(None)).review.title == "Quixotic Zeppelin"  # type: ignore[union-attr]
+        await first.guilds.set_reviewer_role(7, 55)
+        assert await second.guilds.settings(7) == GuildSettings(7, 99, 55)
+        await first.guilds.set_review_channel(7, None)
+        assert await second.guilds.settings(7) == GuildSettings(7, None, 55)
+
+        saved = await first.search.save(7, "zeppelin", Category.FILM, Rating(8))
+        assert await second.search.saved(saved.id, 7) == saved
+        assert await second.search.saved(saved.id, 8) is None  # another server's
+
+        url = "https://blog.example/feed"
+        feed, _ = await first.feeds.add(
+            7,
+            url,
+            channel_id=42,
+            category=Category.BOOK,
+            title="A blog",
+            state=FetchState(200),
+            entries=[],
+            next_poll_at=utc_now(),
+        )
+        assert await second.feeds.find(7, url) == feed
+        assert await second.feeds.followed(7) == [feed]
+        assert await first.feeds.remove(7, url)
+        assert await second.feeds.find(7, url) is None
 
 
 # The post queue's leases ------------------------------------------------------------------------
@@ -206,6 +303,35 @@ async def test_a_crashed_processes_rows_are_taken_over_when_its_lease_ends(postg
         assert (await other.posts.item(taken[0].id)).state.value == "waiting"  # type: ignore[union-attr]
         await other.posts.delivered(took_over[0], channel_id=1, message_id=2)
         assert (await other.posts.item(taken[0].id)).state.value == "done"  # type: ignore[union-attr]
+
+
+async def test_a_process_back_from_the_dead_changes_nothing_another_finished(
+    postgres: str,
+) -> None:
+    async with ReviewStore.open(postgres) as stalled, ReviewStore.open(postgres) as other:
+        await queue_posts(stalled, 1)
+        assert isinstance(stalled.posts, PgPostQueue)
+        stalled.posts.lease = timedelta(seconds=1)
+        [taken] = await stalled.posts.due()
+        await wait_for(lambda: other.posts.due(), seconds=10)
+        [took_over] = await other.posts.due()
+        # Back while the other holds the row: not done, and no post recorded.
+        await stalled.posts.delivered(taken, channel_id=1, message_id=111)
+        assert (await other.posts.item(taken.id)).state.value == "waiting"  # type: ignore[union-attr]
+        assert not await stalled.posts.has_post(taken.review_id)  # type: ignore[arg-type]
+        await other.posts.delivered(took_over, channel_id=1, message_id=222)
+        # Back after the other finished it: the row and the post stay the other's.
+        await stalled.posts.delivered(taken, channel_id=1, message_id=111)
+        await stalled.posts.drop(taken, "late")
+        await stalled.posts.retry_later(taken, "late", taken.created_at)
+        await stalled.posts.block(taken, "late")
+        after = await other.posts.item(taken.id)
+        assert after is not None
+        assert (after.state.value, after.message_id, after.attempts) == ("done", 222, 1)
+        assert after.last_error is None
+        posted = await other.db.fetch("SELECT message_id FROM posts")
+        assert [row[0] for row in posted] == [222]
+        assert await other.posts.due() == []
 
 
 async def wait_for(check: object, seconds: float) -> None:

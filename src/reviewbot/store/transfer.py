@@ -222,6 +222,11 @@ _PG_TYPES = {"int": "bigint", "text": "text", "time": "timestamptz", "bool": "bo
 # Columns PostgreSQL keeps that SQLite has no counterpart for: a title's or a body's words
 # (made by the target from the row, as its own writes make them), and the column they are of.
 _WORDS_OF = {"reviews": ("title_words", "title_norm"), "review_bodies": ("body_words", "body")}
+_FULL_TEXT_INDEXES = """
+SELECT indexname, indexdef FROM pg_indexes
+WHERE schemaname = current_schema() AND indexdef LIKE '% USING gin %'
+"""
+INDEX_MEMORY = "256MB"  # for making a full-text index in one pass, while copying only
 
 
 async def _into_postgres(source: Snapshot, db: PgDatabase) -> dict[str, int]:
@@ -231,6 +236,11 @@ async def _into_postgres(source: Snapshot, db: PgDatabase) -> dict[str, int]:
     counts: dict[str, int] = {}
     async with db.transaction():
         await db.execute("SELECT pg_advisory_xact_lock($1)", (TERMS_LOCK,))
+        # The full-text indexes are made once from every row, far sooner than word by word as
+        # rows arrive; each is made again from its own definition (its settings included).
+        full_text = await db.fetch(_FULL_TEXT_INDEXES)
+        for name, _ in full_text:
+            await db.execute(f'DROP INDEX "{name}"')
         for table in TABLES:
             names = table.names
             arrays = [f"${n}::{_PG_TYPES[kind]}[]" for n, (_, kind) in enumerate(table.columns, 1)]
@@ -258,5 +268,8 @@ async def _into_postgres(source: Snapshot, db: PgDatabase) -> dict[str, int]:
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
                 f" coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
             )
+        await db.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+        for _, definition in full_text:
+            await db.execute(definition)
         await db.execute("ANALYZE")
     return counts

@@ -17,6 +17,9 @@ from ..problems import StoreError
 
 Params = Mapping[str, Any] | Sequence[Any]
 Tracer = Callable[[str], None]
+# A statement as PostgreSQL receives it: its text, its values, and whether it is planned for
+# those values (`PgDatabase.fetch`'s `replan`) or with the one plan kept for any values.
+CallTracer = Callable[[str, Sequence[Any], bool], None]
 POOL_SIZE = 4  # connections per pool; a process has two (docs/SCALING.md)
 # Every connection reads and writes times in UTC, and skips JIT compilation, which costs far
 # more than the short statements the store runs. Each statement is planned once, for any
@@ -73,15 +76,15 @@ class PgDatabase:
         self.url = url
         self.path = shown_url(url)  # what messages name, as they name a file's path
         self._tracer: Tracer | None = None
+        self._call_tracer: CallTracer | None = None
 
     async def fetch(self, sql: str, params: Params = (), *, replan: bool = False) -> list[Any]:
         """The rows of a statement. With `replan`, on a connection that plans it for the values
         given every time (a full-text query): a plan made once for any values may read a
         whole index for a rare word, or every match of a common one."""
         text, args = _arguments(sql, params)
-        if self._tracer is not None:
-            self._tracer(text)
         current = _current.get()
+        self._traced(text, args, replan and current is None)
         try:
             if current is not None:
                 return list(await current[0].fetch(text, *args))
@@ -94,8 +97,7 @@ class PgDatabase:
     async def execute(self, sql: str, params: Params = ()) -> str:
         """Run one statement; returns its status ("UPDATE 3")."""
         text, args = _arguments(sql, params)
-        if self._tracer is not None:
-            self._tracer(text)
+        self._traced(text, args, False)
         current = _current.get()
         try:
             if current is not None:
@@ -110,6 +112,9 @@ class PgDatabase:
             return
         if self._tracer is not None:
             self._tracer(sql)
+        if self._call_tracer is not None:
+            for row in rows:
+                self._call_tracer(sql, row, False)
         current = _current.get()
         if current is not None:
             await current[0].executemany(sql, rows)
@@ -154,9 +159,17 @@ class PgDatabase:
             raise RuntimeError("undo_on_rollback() needs a transaction under way")
         current[1].append(callback)
 
-    async def trace(self, tracer: Tracer | None) -> None:
-        """Call `tracer` with the text of every statement the store runs (None stops)."""
+    async def trace(self, tracer: Tracer | None, calls: CallTracer | None = None) -> None:
+        """Call `tracer` with the text of every statement the store runs, and `calls` with its
+        text, values and planning, to explain it as it ran (None stops)."""
         self._tracer = tracer
+        self._call_tracer = calls
+
+    def _traced(self, text: str, args: Sequence[Any], replan: bool) -> None:
+        if self._tracer is not None:
+            self._tracer(text)
+        if self._call_tracer is not None:
+            self._call_tracer(text, args, replan)
 
 
 def _raise_overflow(error: asyncpg.DataError) -> None:

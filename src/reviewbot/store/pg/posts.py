@@ -144,7 +144,8 @@ class PgPostQueue:
         self, item: OutboxItem, channel_id: int | None = None, message_id: int | None = None
     ) -> None:
         async with self._db.transaction():
-            if item.action is OutboxAction.POST and item.review_id is not None:
+            finished = await self._finish(item, OutboxState.DONE, channel_id, message_id)
+            if finished and item.action is OutboxAction.POST and item.review_id is not None:
                 await self._db.execute(
                     "INSERT INTO posts (review_id, guild_id, channel_id, message_id, posted_at)"
                     " VALUES ($1, $2, $3, $4, now()) ON CONFLICT (review_id) DO UPDATE SET"
@@ -152,7 +153,6 @@ class PgPostQueue:
                     " posted_at = excluded.posted_at",
                     (item.review_id, item.guild_id, channel_id, message_id),
                 )
-            await self._finish(item, OutboxState.DONE, channel_id, message_id)
 
     async def drop(self, item: OutboxItem, reason: str) -> None:
         async with self._db.transaction():
@@ -165,14 +165,16 @@ class PgPostQueue:
         channel_id: int | None,
         message_id: int | None,
         reason: str | None = None,
-    ) -> None:
-        await self._db.execute(
+    ) -> bool:
+        """Whether the row was this process's to finish (and now is finished)."""
+        status = await self._db.execute(
             "UPDATE outbox SET state = $1, done_at = now(), last_error = $2,"
             " channel_id = coalesce($3, channel_id), message_id = coalesce($4, message_id),"
             " attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
             f" WHERE id = $5 AND {_MINE.format('$6')}",
             (state.value, reason, channel_id, message_id, item.id, self.claimant),
         )
+        return not status.endswith(" 0")
 
     async def retry_later(self, item: OutboxItem, error: str, at: datetime) -> None:
         await self._db.execute(
@@ -240,5 +242,6 @@ class PgPostQueue:
         )
 
 
-# A row is finished by the process that holds it, or by anyone if no lease holds it.
-_MINE = "(claimed_by IS NULL OR claimed_by = {} OR claimed_until < now())"
+# A row is finished by the process that holds it, or by anyone if no lease holds it; and only
+# while it waits: a process back after its row was taken over and finished changes nothing.
+_MINE = "state = 'waiting' AND (claimed_by IS NULL OR claimed_by = {} OR claimed_until < now())"

@@ -114,6 +114,13 @@ SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)} FROM reviews r
 WHERE r.title_words @@ :match::tsquery AND {VISIBLE} AND {FILTERS}
 ORDER BY r.id DESC LIMIT :many::bigint
 """
+# Full-text queries are planned for their words, but PostgreSQL's statistics know only the
+# commonest words of a column; any other word it guesses to be in a fixed share of the rows,
+# and with a LIMIT it then walks the rows newest first hoping to meet matches soon: for a
+# word no row holds (a typo), that reads every row. When some part of a query asks only for
+# words outside the commonest, its matches are few: this form finds all of them from the word
+# index, then takes the newest (ordered by an expression, so the walk is not open to it).
+_RARE_TYPO_HITS = _TYPO_HITS.replace("ORDER BY r.id DESC", "ORDER BY r.id + 0 DESC")
 _CORRECTED_STARTS = {
     server: f"""
 SELECT {SUMMARY}, {HIT.format(tier=int(Tier.TYPO), score=0)}
@@ -137,15 +144,37 @@ FROM review_bodies b JOIN reviews r ON r.id = b.review_id
 WHERE b.body_words @@ :body_match::tsquery AND {VISIBLE} AND {FILTERS}
 ORDER BY b.review_id DESC LIMIT :many::bigint
 """
+_RARE_TEXT_HITS = _TEXT_HITS.replace("ORDER BY b.review_id DESC", "ORDER BY b.review_id + 0 DESC")
 _NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > $1 ORDER BY id"
 # The words in the most titles, as ANALYZE last sampled them (PostgreSQL keeps the commonest
 # elements of a tsvector column with the share of rows holding each).
 _COMMON_TERMS = """
 SELECT e.word, e.share FROM pg_stats s,
     unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e (word, share)
-WHERE s.schemaname = current_schema() AND s.tablename = 'reviews'
-  AND s.attname = 'title_words' AND e.word IS NOT NULL
+WHERE s.schemaname = current_schema() AND s.tablename = $1
+  AND s.attname = $2 AND e.word IS NOT NULL
 """
+
+
+def _rare(match: str, known: frozenset[str]) -> bool:
+    """Whether a full-text query (as the search core writes it) has a part, joined to the rest
+    by AND, whose every word is outside the `known` commonest words (and, for a start, begins
+    none of them)."""
+    groups: list[list[tuple[str, bool]]] = [[]]
+    depth = 0
+    for word, star, opening, closing, conjunction, _ in _TOKEN.findall(match):
+        depth += 1 if opening else -1 if closing else 0
+        if conjunction and depth == 0:
+            groups.append([])
+        elif not (opening or closing or conjunction) and word:
+            groups[-1].append((word.replace('""', '"'), bool(star)))
+    return any(
+        group and all(not _known(word, start, known) for word, start in group) for group in groups
+    )
+
+
+def _known(word: str, start: bool, known: frozenset[str]) -> bool:
+    return word in known or (start and any(k.startswith(word) for k in known))
 
 
 class TitleWords:
@@ -162,6 +191,7 @@ class TitleWords:
         self._db = db
         self._vocabulary: Vocabulary | None = None
         self._last_id = 0
+        self.known: frozenset[str] = frozenset()  # the words PostgreSQL keeps statistics of
 
     async def vocabulary(self, build: bool = True) -> Vocabulary | None:
         """The words, caught up; or with `build` false, those in memory (None if none yet)."""
@@ -183,7 +213,8 @@ class TitleWords:
         )
         reviews = max(0.0, float(found[0][0]))
         least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
-        shares = await self._db.fetch(_COMMON_TERMS)
+        shares = await self._db.fetch(_COMMON_TERMS, ("reviews", "title_words"))
+        self.known = frozenset(word for word, _ in shares)
         return frozenset(word for word, share in shares if share * reviews >= least)
 
 
@@ -193,6 +224,7 @@ class PgSearch:
     def __init__(self, db: PgDatabase) -> None:
         self._db = db
         self.title_words = TitleWords(db)
+        self._body_words: frozenset[str] | None = None  # those PostgreSQL keeps statistics of
 
     async def __call__(
         self,
@@ -239,7 +271,12 @@ class PgSearch:
         if include_body:
             assert plan.body_match is not None
             params["body_match"] = tsquery(plan.body_match)
-            text_hits = await self._fetch(_TEXT_HITS, params, replan=True)
+            if self._body_words is None:
+                found_words = await self._db.fetch(_COMMON_TERMS, ("review_bodies", "body_words"))
+                self._body_words = frozenset(word for word, _ in found_words)
+            rare = _rare(plan.body_match, self._body_words)
+            sql = _RARE_TEXT_HITS if rare else _TEXT_HITS
+            text_hits = await self._fetch(sql, params, replan=True)
         hits, spellings = await self._typo_hits(plan, params, bool(text_hits), words_asked)
         return self._ranked(plan, hits + text_hits, spellings, limit)
 
@@ -310,7 +347,8 @@ class PgSearch:
         if query is None:
             return {}
         match, left = query
-        found = await self._fetch(_TYPO_HITS, params | {"match": tsquery(match)}, replan=True)
+        sql = _RARE_TYPO_HITS if _rare(match, self.title_words.known) else _TYPO_HITS
+        found = await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
         return _keep(found, left)
 
     def _ranked(
@@ -354,7 +392,8 @@ class PgSearch:
             "category": None,
             "min_rating": 0,
         }
-        hits = await self._fetch(_TYPO_HITS, params, replan=True)
+        sql = _RARE_TYPO_HITS if _rare(query[0], self.title_words.known) else _TYPO_HITS
+        hits = await self._fetch(sql, params, replan=True)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 
