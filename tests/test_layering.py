@@ -33,6 +33,7 @@ CORE = {
     "feeds",
 }
 ENTRY_POINTS = {"cli", "__main__"}
+MODULE_LINES_MAX = 400
 SQL = re.compile(
     r"\bSELECT\b.*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\b.*\bSET\b|\bDELETE\s+FROM\b"
     r"|\bCREATE\s+TABLE\b",
@@ -205,6 +206,15 @@ def sql_outside_the_store(known: dict[str, Module]) -> list[str]:
     ]
 
 
+def too_long(known: dict[str, Module]) -> list[str]:
+    """Modules a newcomer cannot read at one sitting: one noun each, kept small."""
+    return [
+        f"{module.short}: {lines} lines"
+        for module in known.values()
+        if (lines := len(module.path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES_MAX
+    ]
+
+
 def test_the_core_imports_no_discord() -> None:
     assert discord_in_core(modules()) == []
 
@@ -219,6 +229,10 @@ def test_no_import_cycle() -> None:
 
 def test_only_the_store_speaks_sql() -> None:
     assert sql_outside_the_store(modules()) == []
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    assert too_long(modules()) == []
 
 
 # -- the rules catch what they are for ----------------------------------------------------------
@@ -261,6 +275,7 @@ def test_a_clean_layout_passes_every_rule(tmp_path: Path) -> None:
     assert client_importers(known) == []
     assert import_cycles(known) == []
     assert sql_outside_the_store(known) == []
+    assert too_long(known) == []
 
 
 def test_discord_in_the_core_is_caught_even_for_type_checking(tmp_path: Path) -> None:
@@ -306,3 +321,10 @@ def test_sql_outside_the_store_is_caught(tmp_path: Path) -> None:
     assert sql_outside_the_store(plant(tmp_path, {**CLEAN, "publishing/form.py": form})) == [
         "publishing.form:2 'UPDATE drafts\\n  SET title = ?'"
     ]
+
+
+def test_a_module_over_the_line_limit_is_caught(tmp_path: Path) -> None:
+    known = plant(tmp_path, {**CLEAN, "views.py": "x = 1\n" * (MODULE_LINES_MAX + 1)})
+    assert too_long(known) == [f"views: {MODULE_LINES_MAX + 1} lines"]
+    known = plant(tmp_path, {**CLEAN, "views.py": "x = 1\n" * MODULE_LINES_MAX})
+    assert too_long(known) == []

@@ -231,7 +231,7 @@ INDEX_MEMORY = "256MB"  # for making a full-text index in one pass, while copyin
 
 async def _into_postgres(source: Snapshot, db: PgDatabase) -> dict[str, int]:
     from .pg import rows as pg_rows
-    from .pg.search import TERMS_LOCK
+    from .pg.title_words import TERMS_LOCK
 
     counts: dict[str, int] = {}
     async with db.transaction():

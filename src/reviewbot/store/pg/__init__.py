@@ -27,8 +27,9 @@ from .feeds import PgFeeds
 from .imports import PgImports
 from .posts import PgPostQueue
 from .reviews import PgReviews
-from .search import PgSearch, SpellingIndex
+from .search import PgSearch
 from .small import PgDrafts, PgGuilds, PgIdentifySlots
+from .title_words import SpellingIndex
 
 
 @dataclass

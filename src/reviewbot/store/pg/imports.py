@@ -14,7 +14,7 @@ from . import rows
 from .db import PgDatabase
 from .posts import queue_edits
 from .rows import REVIEW, guild, scope
-from .search import SpellingIndex
+from .title_words import SpellingIndex
 
 _STORED_BY_IDENTITY = f"""
 SELECT {REVIEW}, b.body, r.title_norm, r.creator_norm

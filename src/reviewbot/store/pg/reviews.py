@@ -19,7 +19,8 @@ from .db import PgDatabase
 from .positions import TOTAL, before, nearest
 from .posts import enqueue, queue_delete, queue_edits
 from .rows import REVIEW, SUMMARY, VISIBLE, scope
-from .search import PgSearch, SpellingIndex
+from .search import PgSearch
+from .title_words import SpellingIndex
 
 # One round trip answers "show this review": the review, its body, both neighbours with their
 # titles, its place and where it was posted. `{target}` is an expression for the review's id.

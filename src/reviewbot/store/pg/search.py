@@ -10,7 +10,6 @@ writes its full-text queries in FTS5's syntax (quoted words, `*` for a start, AN
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from ...review import Category, Rating, ReviewSummary, utc_now
@@ -24,7 +23,6 @@ from ...search import (
     plan_search,
     rank,
     spell,
-    title_words,
     typo_match,
     widen,
 )
@@ -42,14 +40,11 @@ from ..search import (
     _keep,
     _shortest_first,
 )
-from ..title_words import COMMON_MIN_TITLES, COMMON_SHARE
 from . import rows
 from .db import PgDatabase
 from .rows import FILTERS, SUMMARY, VISIBLE
+from .title_words import COMMON_TERMS, TitleWords
 
-# A lock for writing new title words: one process at a time, so their numbers become visible
-# in order and no reader catching up skips a word whose number was taken but not yet committed.
-TERMS_LOCK = 0x7465_726D_73
 _TOKEN = re.compile(r'"((?:[^"]|"")*)"(\*?)|(\()|(\))|(AND)|(OR)')
 _GUILD = ":guild::bigint"
 _TEXT = ":text::text"
@@ -145,15 +140,6 @@ WHERE b.body_words @@ :body_match::tsquery AND {VISIBLE} AND {FILTERS}
 ORDER BY b.review_id DESC LIMIT :many::bigint
 """
 _RARE_TEXT_HITS = _TEXT_HITS.replace("ORDER BY b.review_id DESC", "ORDER BY b.review_id + 0 DESC")
-_NEW_TERMS = "SELECT id, term FROM title_terms WHERE id > $1 ORDER BY id"
-# The words in the most titles, as ANALYZE last sampled them (PostgreSQL keeps the commonest
-# elements of a tsvector column with the share of rows holding each).
-_COMMON_TERMS = """
-SELECT e.word, e.share FROM pg_stats s,
-    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e (word, share)
-WHERE s.schemaname = current_schema() AND s.tablename = $1
-  AND s.attname = $2 AND e.word IS NOT NULL
-"""
 
 
 def _rare(match: str, known: frozenset[str]) -> bool:
@@ -175,47 +161,6 @@ def _rare(match: str, known: frozenset[str]) -> bool:
 
 def _known(word: str, start: bool, known: frozenset[str]) -> bool:
     return word in known or (start and any(k.startswith(word) for k in known))
-
-
-class TitleWords:
-    """The words of every stored title, in memory, caught up with what any process stored.
-
-    Built on first use from `title_terms`. Typo search reads the words numbered past the last
-    one read each time (one index probe, usually finding nothing), so a title stored by any
-    process a moment ago is found at once. Deciding whether the title words can hold the typed
-    words takes what is in memory: a word that is not there yet only sends the search on to
-    typo search, which catches up and finds it.
-    """
-
-    def __init__(self, db: PgDatabase) -> None:
-        self._db = db
-        self._vocabulary: Vocabulary | None = None
-        self._last_id = 0
-        self.known: frozenset[str] = frozenset()  # the words PostgreSQL keeps statistics of
-
-    async def vocabulary(self, build: bool = True) -> Vocabulary | None:
-        """The words, caught up; or with `build` false, those in memory (None if none yet)."""
-        if not build:
-            return self._vocabulary
-        fresh = await self._db.fetch(_NEW_TERMS, (self._last_id,))
-        if self._vocabulary is None:
-            self._vocabulary = Vocabulary(term for _, term in fresh)
-            self._vocabulary.common = await self._common_words()
-        elif fresh:
-            self._vocabulary.add(term for _, term in fresh)
-        if fresh:
-            self._last_id = fresh[-1][0]
-        return self._vocabulary
-
-    async def _common_words(self) -> frozenset[str]:
-        found = await self._db.fetch(
-            "SELECT reltuples FROM pg_class WHERE oid = 'reviews'::regclass"
-        )
-        reviews = max(0.0, float(found[0][0]))
-        least = max(COMMON_MIN_TITLES, reviews * COMMON_SHARE)
-        shares = await self._db.fetch(_COMMON_TERMS, ("reviews", "title_words"))
-        self.known = frozenset(word for word, _ in shares)
-        return frozenset(word for word, share in shares if share * reviews >= least)
 
 
 class PgSearch:
@@ -272,7 +217,7 @@ class PgSearch:
             assert plan.body_match is not None
             params["body_match"] = tsquery(plan.body_match)
             if self._body_words is None:
-                found_words = await self._db.fetch(_COMMON_TERMS, ("review_bodies", "body_words"))
+                found_words = await self._db.fetch(COMMON_TERMS, ("review_bodies", "body_words"))
                 self._body_words = frozenset(word for word, _ in found_words)
             rare = _rare(plan.body_match, self._body_words)
             sql = _RARE_TEXT_HITS if rare else _TEXT_HITS
@@ -432,29 +377,3 @@ class PgSearch:
                 Rating(halves) if halves else None,
             )
         return None
-
-
-class SpellingIndex:
-    """Stores the words of titles being written in `title_terms`, where every process's typo
-    search finds them.
-
-    New words are stored at once in a short transaction of their own, under a lock, so that
-    their numbers become visible in order; a word whose review is then rolled back stays, and
-    only offers a spelling no title answers to (as a deleted title's words do).
-    """
-
-    def __init__(self) -> None:
-        self._stored: set[str] = set()
-
-    async def add(self, db: PgDatabase, titles: Iterable[str]) -> None:
-        fresh = set().union(*map(title_words, titles)) - self._stored
-        if not fresh:
-            return
-        async with db.pool.acquire() as connection, connection.transaction():
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", TERMS_LOCK)
-            await connection.execute(
-                "INSERT INTO title_terms (term) SELECT unnest($1::text[]) ORDER BY 1"
-                " ON CONFLICT (term) DO NOTHING",
-                sorted(fresh),
-            )
-        self._stored |= fresh
