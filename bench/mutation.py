@@ -94,6 +94,7 @@ GROUPS = {
             "test_feed_store",
             "test_stored_fields",
             "test_queue_rows",
+            "test_backup_and_slow_reads",
         ),
     ),
     "search": Group(

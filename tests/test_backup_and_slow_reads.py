@@ -1,0 +1,54 @@
+"""An SQLite file's backup that fails at the last step, and a read that runs past its budget."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from reviewbot.store import ReviewStore, StoreError
+from reviewbot.store import db as store_db
+
+from .store_fixtures import make_review
+
+
+async def test_a_backup_that_cannot_be_put_in_place_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    destination = copies / "copy.db"
+
+    def disk_full(source: str | Path, target: str | Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    async with ReviewStore.open(tmp_path / "x.db") as store:
+        await store.reviews.add(make_review("Her"))
+        monkeypatch.setattr(os, "replace", disk_full)
+        with pytest.raises(StoreError) as refused:
+            await store.backup(destination)
+        monkeypatch.undo()
+        assert str(refused.value) == (
+            f"cannot write the backup {destination} ({os.strerror(errno.ENOSPC)})"
+        )
+        assert list(copies.iterdir()) == []
+        assert await store.backup(destination) == destination
+    async with ReviewStore.open(destination, read_only=True) as copy:
+        assert [review.title async for review in copy.reviews.all()] == ["Her"]
+
+
+async def test_a_read_past_its_budget_is_answered_in_full_another_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with ReviewStore.open(tmp_path / "x.db") as store:
+        for day, title in enumerate(["Alien", "Brazil", "Cube"]):
+            await store.reviews.add(make_review(title, day=day))
+        sql = "SELECT title FROM reviews WHERE title <> ? ORDER BY title"
+        assert isinstance(store.db, store_db.Database)
+        quick = await store.db.read_briefly(sql, ("Brazil",))
+        monkeypatch.setattr(store_db, "BRIEF_READ_SECONDS", -1.0)  # every read is too long
+        monkeypatch.setattr(store_db, "BRIEF_READ_CHECK_STEPS", 1)
+        slow = await store.db.read_briefly(sql, ("Brazil",))
+    assert quick == slow == [("Alien",), ("Cube",)]
