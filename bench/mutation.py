@@ -95,6 +95,7 @@ GROUPS = {
             "test_stored_fields",
             "test_queue_rows",
             "test_backup_and_slow_reads",
+            "test_feed_and_server_rows",
         ),
     ),
     "search": Group(
