@@ -96,6 +96,7 @@ GROUPS = {
             "test_queue_rows",
             "test_backup_and_slow_reads",
             "test_feed_and_server_rows",
+            "test_review_walks",
         ),
     ),
     "search": Group(
