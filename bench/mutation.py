@@ -124,6 +124,7 @@ GROUPS = {
             "test_feed_store",
             "test_letterboxd_goodreads",
             "test_bot_feeds",
+            "test_feed_messages",
         ),
     ),
     # The poller's mutants that stop it from polling leave the bot tests waiting to their
