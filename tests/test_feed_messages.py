@@ -11,12 +11,14 @@ import pytest_asyncio
 from reviewbot.feeds.addresses import refusal
 from reviewbot.feeds.errors import FetchFailed
 from reviewbot.feeds.fetch import Fetcher
-from reviewbot.feeds.follow import describe
+from reviewbot.feeds.follow import Follower, describe
 from reviewbot.feeds.markdown import html_to_markdown
-from reviewbot.store import Applied
+from reviewbot.store import Applied, ReviewStore
 
-from .feed_server import FeedServer
+from .feed_server import FeedServer, item, rss
 from .store_fixtures import make_review
+
+GUILD = 4242
 
 
 @pytest_asyncio.fixture
@@ -104,3 +106,40 @@ def test_a_polls_description_names_what_it_did() -> None:
         "HTTP 200: 2 new review(s), 1 updated, 3 entr(ies) skipped (not reviews)."
         " Announcing “Her”, “Heat”. Only the newest are announced. Not stored: one; two; three"
     )
+
+
+@pytest_asyncio.fixture
+async def follower(store: ReviewStore, fetcher: Fetcher) -> Follower:
+    return Follower(store, fetcher, interval=900, backoff_base=10)
+
+
+async def test_an_import_counts_each_entry_into_the_server_it_names(
+    feed_server: FeedServer, follower: Follower, store: ReviewStore
+) -> None:
+    notes = item("note", "Site news", body="We moved house.")
+    feed_server.serve("/feed", rss([item("a", "Her 4/5"), item("b", "Heat 5/5"), notes]))
+    first = await follower.import_url(feed_server.url(), guild_id=GUILD)
+    assert first.summary() == (
+        "2 added, 0 updated, 0 unchanged, 1 skipped (not reviews) from 1 page(s)"
+    )
+    assert (await store.reviews.count(GUILD), await store.reviews.count(None)) == (2, 0)
+    again = await follower.import_url(feed_server.url(), guild_id=GUILD)
+    assert again.summary() == (
+        "0 added, 0 updated, 2 unchanged, 1 skipped (not reviews) from 1 page(s)"
+    )
+    feed_server.fail("/gone", 404)
+    with pytest.raises(FetchFailed) as failed:
+        await follower.import_url(feed_server.url("/gone"), guild_id=GUILD, walk_all=True)
+    assert failed.value.status == 404
+
+
+async def test_a_check_reads_the_whole_feed_and_a_poll_may_find_nothing_new(
+    feed_server: FeedServer, follower: Follower
+) -> None:
+    feed_server.serve("/feed", rss([item("a", "Her 4/5")]))
+    feed, _ = await follower.add(feed_server.url(), guild_id=GUILD)
+    unchanged = await follower.poll(feed)
+    assert unchanged.summary() == "Nothing new (HTTP 304, unchanged since the last poll)."
+    checked = await follower.check(GUILD, feed_server.url())
+    assert checked.summary() == "HTTP 200: 0 new review(s), 0 updated."
+    assert "If-None-Match" not in feed_server.requests[-1][1]
