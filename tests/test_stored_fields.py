@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from reviewbot.review import Category, Draft, Review, ReviewSummary
-from reviewbot.store import ReviewStore
+from reviewbot.store import ImportResult, ReviewStore
 
 from .store_fixtures import make_review
 
@@ -112,3 +112,11 @@ async def test_pruning_forgets_only_drafts_older_than_asked(store: ReviewStore) 
     assert await store.drafts.prune(timedelta(seconds=-1)) == 2
     assert await store.drafts.get(first.id, 1) is None
     assert await store.drafts.get(second.id, 2) is None
+
+
+async def test_one_review_twice_in_a_batch_is_added_then_updated(store: ReviewStore) -> None:
+    first, second = make_review("Her", rating="3"), make_review("her", rating="4.5")
+    results = await store.imports.add_or_update([(first, True), (second, True)])
+    assert [result for result, _ in results] == [ImportResult.ADDED, ImportResult.UPDATED]
+    assert results[0][1].id == results[1][1].id
+    assert [(r.title, str(r.rating)) async for r in store.reviews.all()] == [("her", "★★★★½")]
