@@ -1,4 +1,4 @@
-"""An SQLite file's backup that fails at the last step, and a read that runs past its budget."""
+"""An SQLite file: given as text, backed up when the last step fails, read past a budget."""
 
 from __future__ import annotations
 
@@ -52,3 +52,12 @@ async def test_a_read_past_its_budget_is_answered_in_full_another_way(
         monkeypatch.setattr(store_db, "BRIEF_READ_CHECK_STEPS", 1)
         slow = await store.db.read_briefly(sql, ("Brazil",))
     assert quick == slow == [("Alien",), ("Cube",)]
+
+
+async def test_a_files_path_given_as_text_opens_that_file(tmp_path: Path) -> None:
+    path = tmp_path / "as text.db"
+    async with ReviewStore.open(str(path)) as store:
+        await store.reviews.add(make_review("Her"))
+        assert store.engine == "sqlite" and store.path == path
+    async with ReviewStore.open(path, read_only=True) as again:
+        assert [review.title async for review in again.reviews.all()] == ["Her"]
