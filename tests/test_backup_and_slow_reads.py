@@ -61,3 +61,18 @@ async def test_a_files_path_given_as_text_opens_that_file(tmp_path: Path) -> Non
         assert store.engine == "sqlite" and store.path == path
     async with ReviewStore.open(path, read_only=True) as again:
         assert [review.title async for review in again.reviews.all()] == ["Her"]
+
+
+async def test_a_reader_of_a_file_nobody_else_has_open_still_sees_later_writes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.db"
+    async with ReviewStore.open(path) as first:
+        await first.reviews.add(make_review("Alien"))
+    assert not Path(f"{path}-wal").exists()  # closed: no log beside it
+    async with ReviewStore.open(path, read_only=True) as reader:
+        assert await reader.reviews.count() == 1
+        async with ReviewStore.open(path) as writer:
+            await writer.reviews.add(make_review("Brazil"))
+        assert await reader.reviews.count() == 2
+        assert [review.title async for review in reader.reviews.all()] == ["Alien", "Brazil"]
