@@ -125,6 +125,7 @@ GROUPS = {
             "test_letterboxd_goodreads",
             "test_bot_feeds",
             "test_feed_messages",
+            "test_feed_refusals",
         ),
     ),
     # The poller's mutants that stop it from polling leave the bot tests waiting to their
