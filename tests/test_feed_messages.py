@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,6 +14,7 @@ from reviewbot.feeds.errors import FetchFailed
 from reviewbot.feeds.fetch import Fetcher
 from reviewbot.feeds.follow import Follower, describe
 from reviewbot.feeds.markdown import html_to_markdown
+from reviewbot.review import utc_now
 from reviewbot.store import Applied, ReviewStore
 
 from .feed_server import FeedServer, item, rss
@@ -143,3 +145,30 @@ async def test_a_check_reads_the_whole_feed_and_a_poll_may_find_nothing_new(
     checked = await follower.check(GUILD, feed_server.url())
     assert checked.summary() == "HTTP 200: 0 new review(s), 0 updated."
     assert "If-None-Match" not in feed_server.requests[-1][1]
+
+
+async def test_polls_are_spread_within_a_tenth_of_the_interval(
+    store: ReviewStore, fetcher: Fetcher
+) -> None:
+    follower = Follower(store, fetcher, interval=900)
+    start = utc_now()
+    waits = [(follower.next_poll(start) - start).total_seconds() for _ in range(200)]
+    assert all(810 <= wait <= 990 for wait in waits)
+    assert min(waits) < 870 and max(waits) > 930  # spread, not one fixed wait
+    backoffs = [follower.backoff(1) for _ in range(50)]  # the interval is the first backoff
+    assert all(810 <= wait <= 990 for wait in backoffs)
+
+
+async def test_a_failed_poll_is_logged_for_the_operator(
+    feed_server: FeedServer, follower: Follower, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed_server.serve("/feed", rss([item("a", "Her 4/5")]))
+    feed, _ = await follower.add(feed_server.url(), guild_id=GUILD)
+    feed_server.fail("/feed", 404)
+    caplog.set_level(logging.INFO, logger="reviewbot.feeds.follow")
+    outcome = await follower.poll(feed)
+    message = "127.0.0.1 answered 404: there is no feed at that address (any more)."
+    assert outcome.summary() == message
+    assert [r.getMessage() for r in caplog.records if r.name == "reviewbot.feeds.follow"] == [
+        f"Feed {feed.url} failed (1 in a row): {message}"
+    ]
