@@ -85,6 +85,8 @@ def test_each_refused_address_says_why(address: str, reason: str | None) -> None
         ("<p><a href='/relative'>here</a></p>", "here"),
         ("<h2> </h2><p>Body</p>", "Body"),
         ("<h2>A   title</h2><p>Body</p>", "**A title**\n\nBody"),
+        ("One  \r\nTwo\xa0three \nFour", "One\nTwo three\nFour"),  # plain text: only tidied
+        ("<p>One\xa0two</p>", "One two"),
     ],
 )
 def test_links_headings_rules_and_images_read_as_discord_shows_them(

@@ -34,6 +34,10 @@ LONG_SHOWN = "a" * 79 + "…"
             "Feed addresses with a user name or password are not supported.",
         ),
         (
+            "https://me@blog.example/feed",
+            "Feed addresses with a user name or password are not supported.",
+        ),
+        (
             "https://blog.example/my feed",
             "That address holds spaces or invisible characters; copy it again.",
         ),
