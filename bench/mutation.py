@@ -57,6 +57,9 @@ GROUPS = {
             "test_catalogue_roundtrip",
             "test_letterboxd_goodreads",
             "test_cli_in_process",
+            "test_import_waiting",
+            "test_export_folder",
+            "test_file_messages",
         ),
     ),
     "cli": Group(("cli", "cli_args", "feeds_cli"), ("test_cli_in_process",)),
@@ -89,6 +92,11 @@ GROUPS = {
             "test_shards_store",
             "test_query_plans",
             "test_feed_store",
+            "test_stored_fields",
+            "test_queue_rows",
+            "test_backup_and_slow_reads",
+            "test_feed_and_server_rows",
+            "test_review_walks",
         ),
     ),
     "search": Group(
@@ -106,7 +114,6 @@ GROUPS = {
                 "fetch",
                 "follow",
                 "markdown",
-                "poller",
             )
         ),
         (
@@ -117,8 +124,13 @@ GROUPS = {
             "test_feed_store",
             "test_letterboxd_goodreads",
             "test_bot_feeds",
+            "test_feed_messages",
+            "test_feed_refusals",
         ),
     ),
+    # The poller's mutants that stop it from polling leave the bot tests waiting to their
+    # timeout: a group of its own keeps them from holding up the other feeds modules.
+    "poller": Group(("feeds.poller",), ("test_bot_feeds",)),
     "render": Group(
         ("render", "pages"),
         (
