@@ -158,7 +158,18 @@ GROUPS = {
             "test_bot_shards",
             "test_shards_store",
             "test_card_edges",
+            "test_bot_status_card",
+            "test_bot_funnel",
         ),
+    ),
+    # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
+    "edge-admin": Group(
+        ("publishing.admin", "publishing.guards", "feeds_admin"),
+        ("test_bot_publishing", "test_bot_feeds", "test_bot_status_card"),
+    ),
+    "edge-funnel": Group(
+        ("funnel", "app", "bot"),
+        ("test_bot_errors", "test_bot_lifecycle", "test_bot_funnel", "test_bot_status_card"),
     ),
 }
 # Tests that wait out discord.py's own retry pauses, or prove a restart in a child process
