@@ -160,6 +160,7 @@ GROUPS = {
             "test_card_edges",
             "test_bot_status_card",
             "test_bot_funnel",
+            "test_bot_edited_post",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -170,6 +171,10 @@ GROUPS = {
     "edge-funnel": Group(
         ("funnel", "app", "bot"),
         ("test_bot_errors", "test_bot_lifecycle", "test_bot_funnel", "test_bot_status_card"),
+    ),
+    "edge-outbox": Group(
+        ("outbox",),
+        ("test_bot_publishing", "test_bot_status_card", "test_bot_funnel", "test_bot_edited_post"),
     ),
 }
 # Tests that wait out discord.py's own retry pauses, or prove a restart in a child process

@@ -1,5 +1,5 @@
 """End to end: the error funnel's private answers to refused commands and stale options, and
-the lines it logs for the operator when the bot fails, naming what was being answered."""
+the lines logged for the operator when the bot fails, naming what was being answered."""
 
 from __future__ import annotations
 
@@ -113,5 +113,18 @@ async def test_unexpected_failures_are_logged_naming_the_command_button_or_form(
             assert warned == [
                 f"Could not tell the user about an error in /review show in guild {guild.id}"
             ]
+
+            # The post queue meets the same failure on its own, and says so once a round.
+            bot.outbox.wake()
+            queue_failed = "The post queue hit an unexpected error; trying again shortly"
+            await loopback.wait_for(
+                lambda: [
+                    r
+                    for r in caplog.records
+                    if r.name == "reviewbot.outbox" and r.getMessage() == queue_failed
+                ],
+                5,
+                "the post queue to log its failure",
+            )
     finally:
         await database.aclose()

@@ -4,6 +4,7 @@ them; and why a held post is held, in the words the card shows."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -97,8 +98,9 @@ async def test_the_settings_card_says_not_set_then_names_the_channel_and_role(
 
 
 async def test_the_status_card_lists_held_posts_then_the_last_delivery(
-    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="reviewbot.outbox")
     bot.outbox.retry_base = 0.05
     store = bot.app.store
     catalogue = await store.reviews.count(server.guild.id)  # the sample's, shown everywhere
@@ -144,8 +146,15 @@ async def test_the_status_card_lists_held_posts_then_the_last_delivery(
     assert done.content == (
         f"New reviews will be posted in <#{server.reviews.id}>. 1 waiting post(s) will go out now."
     )
-    await wait_posts(loopback, server.reviews, 3)
+    delivered = await wait_posts(loopback, server.reviews, 3)
     await queue_settled(bot, server.guild)
+    assert [r.getMessage() for r in caplog.records if r.name == "reviewbot.outbox"] == [
+        f"Post queue row 1 blocked: {NO_CHANNEL}",
+        *(
+            f"Posted review {review_id} in channel {server.reviews.id} (message {post.id})"
+            for review_id, post in zip(ids, delivered, strict=True)
+        ),
+    ]
     last = (await store.posts.status(server.guild.id)).last_delivered
     assert last is not None and last.done_at is not None
     shown = fields(await status_card(loopback, server))
@@ -180,12 +189,28 @@ async def test_each_reason_a_post_is_held_is_said_whole(
     server.reviews.remove_overwrite(server.guild.bot_role)
     await wait_posts(loopback, server.reviews, 1)
     await queue_settled(bot, server.guild)
-    server.reviews.forbid()
-    second = await store.reviews.add(make_review("Refused", guild_id=server.guild.id, day=1))
+
+    gone = server.reviews.id
+    server.reviews.delete()
+    second = await store.reviews.add(make_review("Nowhere", guild_id=server.guild.id, day=1))
     await store.posts.queue(server.guild.id, [second.id])
     bot.outbox.wake()
     await held(bot, server, 1)
-    reason = fields(await status_card(loopback, server))["Blocked: post #2"]["value"]
+    assert fields(await status_card(loopback, server))["Blocked: post #2"]["value"] == (
+        f"The review channel ({gone}) no longer exists. Choose a new one with"
+        " `/review config channel`; the queued posts go out then."
+    )
+    server.reviews = server.guild.add_text_channel("new-reviews")
+    await configure(loopback, server)
+    await wait_posts(loopback, server.reviews, 1)
+    await queue_settled(bot, server.guild)
+
+    server.reviews.forbid()
+    third = await store.reviews.add(make_review("Refused", guild_id=server.guild.id, day=2))
+    await store.posts.queue(server.guild.id, [third.id])
+    bot.outbox.wake()
+    await held(bot, server, 1)
+    reason = fields(await status_card(loopback, server))["Blocked: post #3"]["value"]
     assert re.fullmatch(
         rf"Discord refused the bot in <#{server.reviews.id}> \(missing permissions: .+\)\."
         r" Check the channel's permissions for the bot; the queue resumes by itself\.",
