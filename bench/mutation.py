@@ -161,6 +161,7 @@ GROUPS = {
             "test_bot_status_card",
             "test_bot_funnel",
             "test_bot_edited_post",
+            "test_bot_permission_changes",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -170,7 +171,13 @@ GROUPS = {
     ),
     "edge-funnel": Group(
         ("funnel", "app", "bot"),
-        ("test_bot_errors", "test_bot_lifecycle", "test_bot_funnel", "test_bot_status_card"),
+        (
+            "test_bot_errors",
+            "test_bot_lifecycle",
+            "test_bot_funnel",
+            "test_bot_status_card",
+            "test_bot_permission_changes",
+        ),
     ),
     "edge-outbox": Group(
         ("outbox",),
