@@ -162,12 +162,18 @@ GROUPS = {
             "test_bot_funnel",
             "test_bot_edited_post",
             "test_bot_permission_changes",
+            "test_bot_catalogue_refusals",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
     "edge-admin": Group(
         ("publishing.admin", "publishing.guards", "feeds_admin"),
-        ("test_bot_publishing", "test_bot_feeds", "test_bot_status_card"),
+        (
+            "test_bot_publishing",
+            "test_bot_feeds",
+            "test_bot_status_card",
+            "test_bot_catalogue_refusals",
+        ),
     ),
     "edge-funnel": Group(
         ("funnel", "app", "bot"),

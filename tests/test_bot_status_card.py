@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ import pytest
 
 from reviewbot.bot import ReviewBot
 from reviewbot.review import utc_now
-from reviewbot.store import FetchState
+from reviewbot.store import FeedEntry, FetchState
 
 from .loopback.model import Guild, Permission
 from .loopback.server import LoopbackDiscord
@@ -55,6 +56,7 @@ async def status_card(loopback: LoopbackDiscord, server: Server) -> JSON:
     reply = await loopback.slash(server.guild, server.admin, "review status")
     assert reply.ephemeral and reply.embed is not None
     assert reply.embed["title"] == "reviewbot status"
+    assert reply.embed["color"] == 0x2ECC71  # green
     return reply.embed
 
 
@@ -77,6 +79,7 @@ async def test_the_settings_card_says_not_set_then_names_the_channel_and_role(
     shown = await loopback.slash(server.guild, server.admin, "review config show")
     assert shown.ephemeral and shown.embed is not None
     assert shown.embed["title"] == "reviewbot settings"
+    assert shown.embed["color"] == 0x5865F2  # Discord's blurple
     assert shown.embed["fields"] == [
         {"name": "Review channel", "value": "not set", "inline": False},
         {
@@ -112,8 +115,8 @@ async def test_the_status_card_lists_held_posts_then_the_last_delivery(
     bot.outbox.wake()
     await held(bot, server, 1)  # a server's posts go out in order: the rest wait behind it
 
-    card = await status_card(loopback, server)
-    shown = fields(card)
+    await loopback.wait_for(lambda: math.isfinite(bot.latency), 5, "a heartbeat answered")
+    shown = fields(await status_card(loopback, server))
     assert list(shown)[:8] == [
         "Gateway latency",
         "Shard",
@@ -124,7 +127,7 @@ async def test_the_status_card_lists_held_posts_then_the_last_delivery(
         "Versions",
         "Posts waiting",
     ]
-    assert re.fullmatch(r"\d+ ms|not measured yet", str(shown["Gateway latency"]["value"]))
+    assert re.fullmatch(r"\d+ ms", str(shown["Gateway latency"]["value"]))
     assert shown["Shard"]["value"] == "0 of 1"
     assert shown["This process"]["value"] == "one shard · 1 server(s)"
     assert re.fullmatch(r"0:00:\d\d", str(shown["Uptime"]["value"]))
@@ -223,6 +226,8 @@ async def test_feeds_in_trouble_show_on_the_status_card_and_each_feeds_health(
 ) -> None:
     store = bot.app.store
     later = utc_now() + timedelta(hours=1)
+    titles = {"calm": None, "one": "Blog one " + "o" * 300, "two": "Blog two"}
+    entry = FeedEntry("her", "digest", make_review("Her", guild_id=server.guild.id))
     followed = []
     for name in ("calm", "one", "two", "three", "four"):
         feed, _ = await store.feeds.add(
@@ -230,14 +235,15 @@ async def test_feeds_in_trouble_show_on_the_status_card_and_each_feeds_health(
             f"https://{name}.example/feed",
             channel_id=None,
             category=make_review("x").category,
-            title=None if name == "calm" else f"Blog {name}",
+            title=titles.get(name, f"Blog {name}"),
             state=FetchState(200),
-            entries=[],
+            entries=[entry] if name == "calm" else [],
             next_poll_at=later,
         )
         followed.append(feed)
     calm, one, two, three, four = followed
-    await store.feeds.record_failure(one, 500, "It answered 500.", later, pause=False)
+    long_error = "It answered 500: " + "e" * 1100
+    await store.feeds.record_failure(one, 500, long_error, later, pause=False)
     await store.feeds.record_failure(two, None, "Timed out.", later, pause=True)
     for feed in (three, four):
         await store.feeds.record_failure(feed, 404, "Gone.", later, pause=False)
@@ -250,13 +256,13 @@ async def test_feeds_in_trouble_show_on_the_status_card_and_each_feeds_health(
         "inline": False,
     }
     troubled = [f for name, f in shown.items() if name.startswith("Feed ")]
+    cut = troubled[1]  # a long title and error are cut to the most Discord takes
+    name, value = str(cut["name"]), str(cut["value"])
+    assert len(name) == 256 and name.startswith("Feed failing (1 in a row): Blog one o")
+    assert len(value) == 1024 and value.startswith("It answered 500: eee")
     assert troubled == [
         {"name": "Feed paused: Blog two", "value": "Timed out.", "inline": False},
-        {
-            "name": "Feed failing (1 in a row): Blog one",
-            "value": "It answered 500.",
-            "inline": False,
-        },
+        cut,
         {"name": "Feed failing (2 in a row): Blog three", "value": "Gone.", "inline": False},
     ]
 
@@ -276,12 +282,12 @@ async def test_feeds_in_trouble_show_on_the_status_card_and_each_feeds_health(
         ]
     )
     healthy = await store.feeds.get(calm.id)
-    assert healthy is not None and healthy.last_fetch_at is not None
+    assert healthy is not None and healthy.last_fetch_at and healthy.last_new_at
     assert by_name["https://calm.example/feed"]["value"] == "\n".join(
         [
             "<https://calm.example/feed>",
             f"Last fetch: {relative(healthy.last_fetch_at)} (HTTP 200)",
-            "Entries seen: 0 · last new entry: never",
+            f"Entries seen: 1 · last new entry: {relative(healthy.last_new_at)}",
             "Failures in a row: 0",
             f"Next poll: {relative(healthy.next_poll_at)}",
         ]
