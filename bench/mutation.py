@@ -163,6 +163,7 @@ GROUPS = {
             "test_bot_edited_post",
             "test_bot_permission_changes",
             "test_bot_catalogue_refusals",
+            "test_bot_review_form",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -185,9 +186,15 @@ GROUPS = {
             "test_bot_permission_changes",
         ),
     ),
-    "edge-outbox": Group(
-        ("outbox",),
-        ("test_bot_publishing", "test_bot_status_card", "test_bot_funnel", "test_bot_edited_post"),
+    "edge-posting": Group(
+        ("outbox", "publishing.form"),
+        (
+            "test_bot_publishing",
+            "test_bot_status_card",
+            "test_bot_funnel",
+            "test_bot_edited_post",
+            "test_bot_review_form",
+        ),
     ),
 }
 # Tests that wait out discord.py's own retry pauses, or prove a restart in a child process
