@@ -196,6 +196,22 @@ GROUPS = {
             "test_bot_review_form",
         ),
     ),
+    "edge-reading": Group(
+        ("views", "commands", "publishing.preview", "publishing.publish", "shards", "identify"),
+        (
+            "test_bot_reading",
+            "test_bot_buttons",
+            "test_bot_old_messages",
+            "test_bot_publishing",
+            "test_bot_errors",
+            "test_bot_shards",
+            "test_shards_store",
+            "test_card_edges",
+            "test_bot_review_form",
+            "test_bot_catalogue_refusals",
+            "test_bot_edited_post",
+        ),
+    ),
 }
 # Tests that wait out discord.py's own retry pauses, or prove a restart in a child process
 # (which never sees a mutant): minutes of waiting that kill nothing.
