@@ -164,6 +164,7 @@ GROUPS = {
             "test_bot_permission_changes",
             "test_bot_catalogue_refusals",
             "test_bot_review_form",
+            "test_bot_shard_refusal",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -184,6 +185,7 @@ GROUPS = {
             "test_bot_funnel",
             "test_bot_status_card",
             "test_bot_permission_changes",
+            "test_bot_shard_refusal",
         ),
     ),
     "edge-posting": Group(
