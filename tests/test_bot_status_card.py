@@ -292,3 +292,18 @@ async def test_feeds_in_trouble_show_on_the_status_card_and_each_feeds_health(
             f"Next poll: {relative(healthy.next_poll_at)}",
         ]
     )
+
+
+async def test_a_post_for_a_server_the_bot_left_is_held_saying_to_invite_it_again(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot
+) -> None:
+    await configure(loopback, server)
+    loopback.emit("GUILD_DELETE", {"id": str(server.guild.id)})  # the bot was removed
+    await loopback.wait_for(lambda: bot.get_guild(server.guild.id) is None, 5, "the bot to leave")
+    store = bot.app.store
+    review = await store.reviews.add(make_review("Left", guild_id=server.guild.id))
+    await store.posts.queue(server.guild.id, [review.id])
+    bot.outbox.wake()
+    await held(bot, server, 1)
+    [item] = (await store.posts.status(server.guild.id)).blocked
+    assert item.last_error == "The bot is not in this server any more; invite it again to post."
