@@ -165,6 +165,7 @@ GROUPS = {
             "test_bot_catalogue_refusals",
             "test_bot_review_form",
             "test_bot_shard_refusal",
+            "test_bot_feed_picks",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -175,6 +176,7 @@ GROUPS = {
             "test_bot_feeds",
             "test_bot_status_card",
             "test_bot_catalogue_refusals",
+            "test_bot_feed_picks",
         ),
     ),
     "edge-funnel": Group(

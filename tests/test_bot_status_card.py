@@ -307,3 +307,30 @@ async def test_a_post_for_a_server_the_bot_left_is_held_saying_to_invite_it_agai
     await held(bot, server, 1)
     [item] = (await store.posts.status(server.guild.id)).blocked
     assert item.last_error == "The bot is not in this server any more; invite it again to post."
+
+
+async def test_a_post_discord_refuses_is_logged_and_retried(
+    loopback: LoopbackDiscord, server: Server, bot: ReviewBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.outbox.retry_base = 0.05
+    await configure(loopback, server)
+    caplog.set_level(logging.INFO, logger="reviewbot.outbox")
+    caplog.clear()
+    loopback.fail("POST /channels/{channel_id}/messages", 400, code=50035, message="n" * 300)
+    review = await bot.app.store.reviews.add(make_review("Refused", guild_id=server.guild.id))
+    await bot.app.store.posts.queue(server.guild.id, [review.id])
+    bot.outbox.wake()
+    [post] = await wait_posts(loopback, server.reviews, 1)
+    await queue_settled(bot, server.guild)
+    lines = [r.getMessage() for r in caplog.records if r.name == "reviewbot.outbox"]
+    assert (
+        lines[0]
+        == f"Post queue row 1 refused by Discord: 400 Bad Request (error code: 50035): {'n' * 300}"
+    )
+    retry = re.fullmatch(
+        r"Post queue row 1: Discord refused the message \((.*)\) in \d+\.\d s", lines[1]
+    )
+    assert retry is not None and len(retry[1]) == 200 and retry[1].endswith("n…")
+    assert lines[2:] == [
+        f"Posted review {review.id} in channel {server.reviews.id} (message {post.id})"
+    ]
