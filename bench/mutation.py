@@ -166,6 +166,7 @@ GROUPS = {
             "test_bot_review_form",
             "test_bot_shard_refusal",
             "test_bot_feed_picks",
+            "test_bot_posting_refusals",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -177,6 +178,7 @@ GROUPS = {
             "test_bot_status_card",
             "test_bot_catalogue_refusals",
             "test_bot_feed_picks",
+            "test_bot_posting_refusals",
         ),
     ),
     "edge-funnel": Group(
