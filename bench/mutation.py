@@ -167,6 +167,7 @@ GROUPS = {
             "test_bot_shard_refusal",
             "test_bot_feed_picks",
             "test_bot_posting_refusals",
+            "test_bot_channel_setting",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -179,6 +180,7 @@ GROUPS = {
             "test_bot_catalogue_refusals",
             "test_bot_feed_picks",
             "test_bot_posting_refusals",
+            "test_bot_channel_setting",
         ),
     ),
     "edge-funnel": Group(
