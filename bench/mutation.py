@@ -192,6 +192,8 @@ GROUPS = {
             "test_bot_status_card",
             "test_bot_permission_changes",
             "test_bot_shard_refusal",
+            "test_bot_posting_refusals",
+            "test_bot_catalogue_refusals",
         ),
     ),
     "edge-posting": Group(

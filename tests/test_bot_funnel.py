@@ -62,6 +62,23 @@ async def test_a_failed_check_or_a_stale_choice_is_answered_privately_and_not_lo
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
+async def test_a_mistake_found_after_deferring_is_answered_privately_and_not_logged(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = guild.add_member("admin", manage_guild=True)
+    caplog.set_level(logging.INFO, logger="reviewbot")
+    caplog.clear()
+    # `feed add` defers before it reads the address, so the refusal goes as a followup.
+    reply = await loopback.slash(guild, admin, "review feed add", url="ftp://blog.example/feed")
+    # The first followup after a "thinking…" deferral takes that message's place, private too.
+    assert reply.ephemeral and not reply.followups
+    assert reply.content == (
+        "“ftp://blog.example/feed” is not a feed address: give a full http(s) address,"
+        " like https://example.com/feed"
+    )
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 async def test_unexpected_failures_are_logged_naming_the_command_button_or_form(
     loopback: LoopbackDiscord, guild: Guild, sample_db: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
