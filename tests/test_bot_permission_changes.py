@@ -1,5 +1,5 @@
 """End to end: a post held for a permission the bot lacks goes out by itself once the bot's
-role gains it; and the line the bot logs when it is connected."""
+role gains it; and what the bot asks for and logs as it connects."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from reviewbot.bot import ReviewBot
 
 from .bot_fixtures import running_bot
+from .loopback.gateway import Intent
 from .loopback.model import BOT_DEFAULT, EVERYONE_DEFAULT, Permission
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
@@ -70,6 +71,8 @@ async def test_a_held_post_goes_out_when_the_bots_role_gains_the_permission(
         await loopback.wait_for(
             lambda: connected in [r.getMessage() for r in caplog.records], 5, "the READY line"
         )
+        # Servers and channels only: no member lists, no message content.
+        assert [session.intents for session in loopback.sessions] == [Intent.GUILDS]
         bot.outbox.retry_base = 0.05
         await configure(loopback, server)
         unable = BOT_DEFAULT & ~Permission.SEND_MESSAGES
