@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import logging
-from contextlib import AsyncExitStack
+import sqlite3
+from contextlib import AsyncExitStack, closing
 from pathlib import Path
 
 import discord
@@ -77,6 +78,23 @@ async def test_a_mistake_found_after_deferring_is_answered_privately_and_not_log
         " like https://example.com/feed"
     )
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_a_failure_after_a_button_deferred_is_apologised_for_privately(
+    loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot, sample_db: Path
+) -> None:
+    admin = guild.add_member("admin", manage_guild=True)
+    form = await loopback.slash(guild, admin, "review post")
+    preview = await loopback.submit_modal(form, admin, FORM)
+    with closing(sqlite3.connect(sample_db)) as db:  # Publish defers, then this write fails
+        db.execute(
+            "CREATE TRIGGER refuse_queue BEFORE INSERT ON outbox"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    failed = await loopback.click(preview, admin, label="Publish")
+    assert failed.deferred
+    [apology] = failed.followups
+    assert apology.ephemeral and apology.content == APOLOGY
 
 
 async def test_unexpected_failures_are_logged_naming_the_command_button_or_form(
