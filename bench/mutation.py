@@ -168,6 +168,7 @@ GROUPS = {
             "test_bot_feed_picks",
             "test_bot_posting_refusals",
             "test_bot_channel_setting",
+            "test_bot_shard_start",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -194,6 +195,7 @@ GROUPS = {
             "test_bot_shard_refusal",
             "test_bot_posting_refusals",
             "test_bot_catalogue_refusals",
+            "test_bot_shard_start",
         ),
     ),
     "edge-posting": Group(
