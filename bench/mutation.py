@@ -169,6 +169,7 @@ GROUPS = {
             "test_bot_posting_refusals",
             "test_bot_channel_setting",
             "test_bot_shard_start",
+            "test_bot_unreachable",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -196,6 +197,7 @@ GROUPS = {
             "test_bot_posting_refusals",
             "test_bot_catalogue_refusals",
             "test_bot_shard_start",
+            "test_bot_unreachable",
         ),
     ),
     "edge-posting": Group(
