@@ -317,6 +317,7 @@ async def test_a_post_discord_refuses_is_logged_and_retried(
     caplog.set_level(logging.INFO, logger="reviewbot.outbox")
     caplog.clear()
     loopback.fail("POST /channels/{channel_id}/messages", 400, code=50035, message="n" * 300)
+    loopback.fail("POST /channels/{channel_id}/messages", 400, code=50035, message="Too short.")
     review = await bot.app.store.reviews.add(make_review("Refused", guild_id=server.guild.id))
     await bot.app.store.posts.queue(server.guild.id, [review.id])
     bot.outbox.wake()
@@ -331,6 +332,12 @@ async def test_a_post_discord_refuses_is_logged_and_retried(
         r"Post queue row 1: Discord refused the message \((.*)\) in \d+\.\d s", lines[1]
     )
     assert retry is not None and len(retry[1]) == 200 and retry[1].endswith("n…")
-    assert lines[2:] == [
+    short = "400 Bad Request (error code: 50035): Too short."
+    assert lines[2] == f"Post queue row 1 refused by Discord: {short}"
+    retry = re.fullmatch(
+        r"Post queue row 1: Discord refused the message \((.*)\) in \d+\.\d s", lines[3]
+    )
+    assert retry is not None and retry[1] == short
+    assert lines[4:] == [
         f"Posted review {review.id} in channel {server.reviews.id} (message {post.id})"
     ]
