@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from reviewbot.bot import ReviewBot
@@ -16,7 +18,7 @@ from reviewbot.config import Settings
 from reviewbot.store import ReviewStore
 
 from .loopback.client import run_client
-from .loopback.model import Guild
+from .loopback.model import Channel, Guild, Member, Role
 from .loopback.server import LoopbackDiscord
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
@@ -53,3 +55,29 @@ async def running_bot(
 async def bot(loopback: LoopbackDiscord, guild: Guild, sample_db: Path) -> AsyncIterator[ReviewBot]:
     async with running_bot(loopback, sample_db) as running:
         yield running
+
+
+@dataclass
+class Server:
+    """A server as the publishing tests need it: a review channel, a reviewer role, and an
+    admin, a reviewer and a reader."""
+
+    guild: Guild
+    reviews: Channel
+    role: Role
+    admin: Member
+    reviewer: Member
+    reader: Member
+
+
+@pytest.fixture
+def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
+    role = guild.add_role("Reviewer")
+    return Server(
+        guild=guild,
+        reviews=guild.add_text_channel("reviews"),
+        role=role,
+        admin=guild.add_member("admin", manage_guild=True),
+        reviewer=guild.add_member("reviewer", roles=[role]),
+        reader=guild.add_member("reader"),
+    )

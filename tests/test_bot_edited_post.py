@@ -7,9 +7,9 @@ from reviewbot.bot import ReviewBot
 
 from .cards import body, buttons
 from .loopback.server import LoopbackDiscord
-from .test_bot_publishing import Server, configured, posts, publish, server
+from .test_bot_publishing import Server, configured, posts, publish
 
-__all__ = ["configured", "server"]  # fixtures of the publishing tests, used here
+__all__ = ["configured"]  # a fixture of the publishing tests, used here
 
 
 async def test_an_edited_post_keeps_the_buttons_of_a_post(

@@ -20,24 +20,10 @@ from .bot_fixtures import SAMPLE
 from .feed_server import FeedServer, item, rss
 from .loopback.client import run_client
 from .loopback.interactions import Reply
-from .loopback.model import Guild
 from .loopback.server import LoopbackDiscord
 from .test_bot_publishing import QUIET_SECONDS, Server, configure, posts, queue_settled, wait_posts
 
 ADDED = "Following **Test Blog**"
-
-
-@pytest.fixture
-def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
 
 
 @asynccontextmanager

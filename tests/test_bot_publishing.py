@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,10 @@ from reviewbot.outbox import MAX_BACKOFF_SECONDS
 from reviewbot.review import utc_now
 from reviewbot.store import OutboxState
 
-from .bot_fixtures import running_bot
+from .bot_fixtures import Server, running_bot
 from .cards import body, buttons, byline, card, note, quiet_line, stars, title
 from .loopback.interactions import Reply
-from .loopback.model import Channel, Guild, Member, Message, Permission, Role
+from .loopback.model import Channel, Guild, Member, Message, Permission
 from .loopback.process import BotProcess
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import find_title, make_review
@@ -42,29 +41,6 @@ HER = {
     "rating": "4.5",
     "body": "Quietly huge.",
 }
-
-
-@dataclass
-class Server:
-    guild: Guild
-    reviews: Channel
-    role: Role
-    admin: Member
-    reviewer: Member
-    reader: Member
-
-
-@pytest.fixture
-def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
 
 
 @pytest_asyncio.fixture

@@ -10,9 +10,9 @@ from reviewbot.review import CREATOR_MAX, TITLE_MAX, URL_MAX
 from . import cards
 from .loopback.interactions import ModalInput
 from .loopback.server import LoopbackDiscord
-from .test_bot_publishing import Server, configured, server
+from .test_bot_publishing import Server, configured
 
-__all__ = ["configured", "server"]  # fixtures of the publishing tests, used here
+__all__ = ["configured"]  # a fixture of the publishing tests, used here
 
 RATING_LABELS = [
     "★★★★★  5 stars",

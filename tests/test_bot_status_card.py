@@ -15,7 +15,7 @@ from reviewbot.bot import ReviewBot
 from reviewbot.review import utc_now
 from reviewbot.store import FeedEntry, FetchState
 
-from .loopback.model import Guild, Permission
+from .loopback.model import Permission
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
 from .test_bot_publishing import Server, configure, queue_settled, wait_posts
@@ -25,19 +25,6 @@ NO_CHANNEL = (
     "No review channel is set. A server manager can choose one with `/review config channel`;"
     " the review is kept and will be posted then."
 )
-
-
-@pytest.fixture
-def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
 
 
 def relative(moment: datetime) -> str:
