@@ -47,6 +47,15 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z as UTC
 
 
+def optional_time(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
+
+
+def as_read(value: Any) -> Any:
+    """A stored value the driver already turned into its Python type (PostgreSQL's times)."""
+    return value
+
+
 def now() -> str:
     return to_db_time(utc_now())
 
