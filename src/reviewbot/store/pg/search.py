@@ -15,13 +15,11 @@ from typing import Any
 from ...review import Category, Rating, ReviewSummary, utc_now
 from ...search import (
     PREFIX_MIN_LENGTH,
-    Candidate,
     SearchPlan,
     Spelling,
     Tier,
     corrected_texts,
     plan_search,
-    rank,
     spell,
     typo_match,
     widen,
@@ -31,15 +29,14 @@ from ..rows import to_db_time
 from ..search import (
     CANDIDATES_PER_RESULT,
     CORRECTED_PER_READING,
-    HIT_TIER_AT,
     MAX_CANDIDATES,
-    SCORE_AT,
     SUGGESTIONS_FETCHED,
     TITLE_NORM_AT,
     SavedSearch,
     _keep,
     _shortest_first,
 )
+from ..search_steps import ranked, search_params, typo_hits
 from . import rows
 from .db import PgDatabase
 from .rows import FILTERS, SUMMARY, VISIBLE
@@ -185,14 +182,7 @@ class PgSearch:
         if not plan.searchable or limit <= 0:
             return []
         scope = rows.scope(guild_id)
-        params: dict[str, Any] = {
-            "guild": scope,
-            "text": plan.text,
-            "prefix_end": plan.prefix_end,
-            "limit": limit,
-            "category": category.value if category else None,
-            "min_rating": min_rating.halves if min_rating else 0,
-        }
+        params = search_params(plan, scope, limit, category, min_rating)
         filtered = category is not None or min_rating is not None
         server = scope != rows.CATALOGUE
         found = _shortest_first(await self._fetch(_TITLES[filtered, server], params), limit)
@@ -246,27 +236,21 @@ class PgSearch:
     ) -> tuple[list[Any], list[Spelling]]:
         vocabulary = await self.title_words.vocabulary()
         assert vocabulary is not None
-        vocabulary.forget_lookups()
-        spellings = spell(plan, vocabulary)
-        found: dict[int, Any] = {}
-        if not (words_asked and all(s.as_typed for s in spellings)):
-            found = await self._typo_rows(spellings, vocabulary, params)
-        found |= await self._corrected_starts(spellings, vocabulary, params)
-        if found or text_found:
-            return list(found.values()), spellings
-        if any(word in vocabulary for word in plan.words):
-            widened = widen(spellings, vocabulary)
-            found = await self._typo_rows(widened, vocabulary, params)
-            found |= await self._corrected_starts(widened, vocabulary, params)
-            if found:
-                return list(found.values()), widened
-        if plan.typing:
-            spellings = spell(plan, vocabulary, fuzzy=True)
-            found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
-        before = spellings[:-1]
-        if not found and plan.typing and before and all(s.as_typed for s in before):
-            found = await self._typo_rows(before, vocabulary, params)
-        return list(found.values()), spellings
+
+        async def typo_rows(spellings: list[Spelling], fuzzy: bool) -> dict[int, Any]:
+            return await self._typo_rows(spellings, vocabulary, params, fuzzy)
+
+        async def corrected_starts(spellings: list[Spelling]) -> dict[int, Any]:
+            return await self._corrected_starts(spellings, vocabulary, params)
+
+        return await typo_hits(
+            plan,
+            vocabulary,
+            text_found,
+            words_asked,
+            typo_rows=typo_rows,
+            corrected_starts=corrected_starts,
+        )
 
     async def _corrected_starts(
         self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
@@ -299,19 +283,7 @@ class PgSearch:
     def _ranked(
         self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int
     ) -> list[ReviewSummary]:
-        by_id = {row[0]: row for row in hits}
-        candidates = [
-            Candidate(
-                Tier(row[HIT_TIER_AT]),
-                row[0],
-                row[TITLE_NORM_AT],
-                to_db_time(row[6]),
-                row[SCORE_AT],
-            )
-            for row in hits
-        ]
-        ranked = rank(plan, candidates, limit, spellings)
-        return [rows.summary(by_id[c.id]) for c in ranked]
+        return ranked(plan, hits, spellings, limit, summary=rows.summary, published=to_db_time)
 
     async def warm(self) -> int:
         """Put the title words in memory now; how many there are."""
