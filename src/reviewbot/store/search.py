@@ -12,15 +12,11 @@ from ..search import (
     PREFIX_MIN_LENGTH,
     SearchPlan,
     Spelling,
-    corrected_texts,
-    holds,
     plan_search,
     spell,
-    title_words,
     typo_match,
     widen,
 )
-from ..spelling import Vocabulary
 from . import rows
 from . import search_sql as sql
 from .db import Database
@@ -44,18 +40,6 @@ def _shortest_first(found: list[Any], limit: int) -> list[Any]:
     found.sort(key=_PUBLISHED_AND_ID, reverse=True)
     found.sort(key=_LENGTH_AND_TITLE)
     return found
-
-
-def _keep(found: list[Any], spellings: list[Spelling]) -> dict[int, Any]:
-    """The typo hits (by id) whose titles hold a spelling of each of these typed words."""
-    if not spellings:
-        return {row[0]: row for row in found}
-    kept = {}
-    for row in found:
-        title = title_words(row[TITLE_NORM_AT])
-        if all(holds(spelling, title) for spelling in spellings):
-            kept[row[0]] = row
-    return kept
 
 
 _ID = itemgetter(0)
@@ -157,50 +141,27 @@ class Search:
     ) -> tuple[list[Any], list[Spelling]]:
         vocabulary = self.title_words.vocabulary()
         assert vocabulary is not None
-
-        async def typo_rows(spellings: list[Spelling], fuzzy: bool) -> dict[int, Any]:
-            return await self._typo_rows(spellings, vocabulary, params, fuzzy)
-
-        async def corrected_starts(spellings: list[Spelling]) -> dict[int, Any]:
-            return await self._corrected_starts(spellings, vocabulary, params)
-
         return await typo_hits(
             plan,
             vocabulary,
+            params,
             text_found,
             words_asked,
-            typo_rows=typo_rows,
-            corrected_starts=corrected_starts,
+            typo_rows=self._typo_rows,
+            corrected_starts=self._corrected_starts,
         )
 
-    async def _corrected_starts(
-        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
-    ) -> dict[int, Any]:
-        """Titles starting with the text as its closest spellings read it, by id."""
-        texts = corrected_texts(spellings, vocabulary.common)
-        if not texts:
-            return {}
+    async def _corrected_starts(self, texts: list[str], params: dict[str, Any]) -> list[Any]:
+        """Titles starting with any of these texts."""
         server = params["guild"] != rows.CATALOGUE
-        found = await self._db.read_briefly(
+        return await self._db.read_briefly(
             sql.CORRECTED_STARTS[server],
             params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
         )
-        return _keep(found, spellings)
 
-    async def _typo_rows(
-        self,
-        spellings: list[Spelling],
-        vocabulary: Vocabulary,
-        params: dict[str, Any],
-        fuzzy: bool = False,
-    ) -> dict[int, Any]:
-        """Titles holding a spelling of every typed word, by id."""
-        query = typo_match(spellings, vocabulary.common, fuzzy)
-        if query is None:
-            return {}
-        match, left = query
-        found = await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match})
-        return _keep(found, left)
+    async def _typo_rows(self, match: str, params: dict[str, Any]) -> list[Any]:
+        """Titles matching a full-text query, the newest first."""
+        return await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match})
 
     def _ranked(
         self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int

@@ -18,13 +18,11 @@ from ...search import (
     SearchPlan,
     Spelling,
     Tier,
-    corrected_texts,
     plan_search,
     spell,
     typo_match,
     widen,
 )
-from ...spelling import Vocabulary
 from ..rows import to_db_time
 from ..search import (
     CANDIDATES_PER_RESULT,
@@ -33,7 +31,6 @@ from ..search import (
     SUGGESTIONS_FETCHED,
     TITLE_NORM_AT,
     SavedSearch,
-    _keep,
     _shortest_first,
 )
 from ..search_steps import ranked, search_params, typo_hits
@@ -236,49 +233,26 @@ class PgSearch:
     ) -> tuple[list[Any], list[Spelling]]:
         vocabulary = await self.title_words.vocabulary()
         assert vocabulary is not None
-
-        async def typo_rows(spellings: list[Spelling], fuzzy: bool) -> dict[int, Any]:
-            return await self._typo_rows(spellings, vocabulary, params, fuzzy)
-
-        async def corrected_starts(spellings: list[Spelling]) -> dict[int, Any]:
-            return await self._corrected_starts(spellings, vocabulary, params)
-
         return await typo_hits(
             plan,
             vocabulary,
+            params,
             text_found,
             words_asked,
-            typo_rows=typo_rows,
-            corrected_starts=corrected_starts,
+            typo_rows=self._typo_rows,
+            corrected_starts=self._corrected_starts,
         )
 
-    async def _corrected_starts(
-        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
-    ) -> dict[int, Any]:
-        texts = corrected_texts(spellings, vocabulary.common)
-        if not texts:
-            return {}
+    async def _corrected_starts(self, texts: list[str], params: dict[str, Any]) -> list[Any]:
         server = params["guild"] != rows.CATALOGUE
-        found = await self._fetch(
+        return await self._fetch(
             _CORRECTED_STARTS[server],
             params | {"texts": texts, "per_reading": CORRECTED_PER_READING},
         )
-        return _keep(found, spellings)
 
-    async def _typo_rows(
-        self,
-        spellings: list[Spelling],
-        vocabulary: Vocabulary,
-        params: dict[str, Any],
-        fuzzy: bool = False,
-    ) -> dict[int, Any]:
-        query = typo_match(spellings, vocabulary.common, fuzzy)
-        if query is None:
-            return {}
-        match, left = query
+    async def _typo_rows(self, match: str, params: dict[str, Any]) -> list[Any]:
         sql = _RARE_TYPO_HITS if _rare(match, self.title_words.known) else _TYPO_HITS
-        found = await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
-        return _keep(found, left)
+        return await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
 
     def _ranked(
         self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int
