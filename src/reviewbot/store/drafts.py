@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from ..review import Category, Draft, utc_now
 from .db import Database
 from .rows import now, to_db_time
+
+# The columns that read a draft, the same on either engine.
+DRAFT = "guild_id, user_id, review_id, category, title, creator, rating, body, url, spoiler"
+
+
+def read_draft(row: Sequence[Any], draft_id: int) -> Draft:
+    """A row read with `DRAFT` as the draft `draft_id`."""
+    return Draft(
+        guild_id=row[0],
+        user_id=row[1],
+        review_id=row[2],
+        category=Category(row[3]),
+        title=row[4],
+        creator=row[5],
+        rating=row[6],
+        body=row[7],
+        url=row[8],
+        spoiler=bool(row[9]),
+        id=draft_id,
+    )
 
 
 class Drafts:
@@ -47,25 +69,10 @@ class Drafts:
     async def get(self, draft_id: int, user_id: int) -> Draft | None:
         """A draft, only for the person who wrote it."""
         found = await self._db.fetch(
-            "SELECT guild_id, user_id, review_id, category, title, creator, rating, body, url,"
-            " spoiler FROM drafts WHERE id = ? AND user_id = ?",
+            f"SELECT {DRAFT} FROM drafts WHERE id = ? AND user_id = ?",
             (draft_id, user_id),
         )
-        for row in found:
-            return Draft(
-                guild_id=row[0],
-                user_id=row[1],
-                review_id=row[2],
-                category=Category(row[3]),
-                title=row[4],
-                creator=row[5],
-                rating=row[6],
-                body=row[7],
-                url=row[8],
-                spoiler=bool(row[9]),
-                id=draft_id,
-            )
-        return None
+        return next((read_draft(row, draft_id) for row in found), None)
 
     async def prune(self, older_than: timedelta) -> int:
         """Forget forms started but never published or cancelled."""

@@ -10,87 +10,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from functools import partial
 
 import aiosqlite
 
-from ..errors import UserError
-from ..review import Category, Review, shown
+from ..review import Category
 from ..shards import ALL_SHARDS, Shards
 from .db import Database
-from .imports import ImportResult, Imports
+from .feed_polls import (
+    FLOOD_LIMIT,
+    Applied,
+    Feed,
+    FeedEntry,
+    FeedExistsError,
+    FetchState,
+    Known,
+    count_import,
+    read_feed,
+    store_entries,
+    success_note,
+    to_announce,
+    unique_entries,
+)
+from .imports import Imports
 from .posts import OutboxAction, enqueue
 from .reviews import Reviews
-from .rows import from_db_time, guild, now, on_shards, scope, to_db_time
-
-FLOOD_LIMIT = 3  # more new entries than this in one poll: announce only the newest
-
-
-class FeedExistsError(UserError):
-    def __init__(self, url: str) -> None:
-        super().__init__(f"This feed is already followed here: {shown(url, 200)}")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One entry of a feed, ready to store: the key that recognises it, a digest of what it
-    says, and the review it is (None when it is not a review, with `skipped` saying why)."""
-
-    key: str
-    digest: str
-    review: Review | None
-    dated: bool = True
-    skipped: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FetchState:
-    """What a fetch said that the next one sends back or compares with."""
-
-    status: int
-    etag: str | None = None
-    last_modified: str | None = None
-    body_digest: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    id: int
-    guild_id: int | None  # None: the operator's catalogue
-    url: str
-    channel_id: int | None
-    category: Category
-    title: str | None
-    etag: str | None
-    last_modified: str | None
-    body_digest: str | None
-    last_fetch_at: datetime | None
-    last_status: int | None
-    last_new_at: datetime | None
-    failures: int
-    paused: bool
-    next_poll_at: datetime
-    last_error: str | None
-    note: str | None
-    created_at: datetime
-    entries_seen: int = 0
-
-
-@dataclass
-class Applied:
-    """What storing one poll's entries did."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    announced: list[Review] = field(default_factory=list)
-    new: list[Review] = field(default_factory=list)  # entries never seen before, now reviews
-    problems: list[str] = field(default_factory=list)
-    note: str | None = None
-
+from .rows import from_db_time, now, on_shards, optional_time, scope, to_db_time
 
 _FEED = (
     "f.id, f.guild_id, f.url, f.channel_id, f.category, f.title, f.etag, f.last_modified,"
@@ -109,32 +56,7 @@ ON CONFLICT (feed_id, entry_key) DO UPDATE SET review_id = excluded.review_id,
 """
 
 
-def _time(value: str | None) -> datetime | None:
-    return from_db_time(value) if value else None
-
-
-def _feed(row: Sequence[Any]) -> Feed:
-    return Feed(
-        id=row[0],
-        guild_id=guild(row[1]),
-        url=row[2],
-        channel_id=row[3],
-        category=Category(row[4]),
-        title=row[5],
-        etag=row[6],
-        last_modified=row[7],
-        body_digest=row[8],
-        last_fetch_at=_time(row[9]),
-        last_status=row[10],
-        last_new_at=_time(row[11]),
-        failures=row[12],
-        paused=bool(row[13]),
-        next_poll_at=from_db_time(row[14]),
-        last_error=row[15],
-        note=row[16],
-        created_at=from_db_time(row[17]),
-        entries_seen=row[18],
-    )
+__all__ = ["FLOOD_LIMIT", "Applied", "Feed", "FeedEntry", "FeedExistsError", "Feeds", "FetchState"]
 
 
 class Feeds:
@@ -152,18 +74,18 @@ class Feeds:
             f"SELECT {_FEED} FROM feeds f WHERE f.guild_id = ? AND f.url = ?",
             (scope(guild_id), url),
         )
-        return next((_feed(row) for row in found), None)
+        return next((read_feed(row) for row in found), None)
 
     async def get(self, feed_id: int) -> Feed | None:
         found = await self._db.fetch(f"SELECT {_FEED} FROM feeds f WHERE f.id = ?", (feed_id,))
-        return next((_feed(row) for row in found), None)
+        return next((read_feed(row) for row in found), None)
 
     async def followed(self, guild_id: int | None) -> list[Feed]:
         """The feeds of one server (the catalogue's for None), oldest first."""
         found = await self._db.fetch(
             f"SELECT {_FEED} FROM feeds f WHERE f.guild_id = ? ORDER BY f.id", (scope(guild_id),)
         )
-        return [_feed(row) for row in found]
+        return [read_feed(row) for row in found]
 
     async def due(self, at: datetime, limit: int, shards: Shards = ALL_SHARDS) -> list[Feed]:
         """Feeds not paused whose next poll is at or before `at`, the longest waiting first;
@@ -174,7 +96,7 @@ class Feeds:
             " ORDER BY f.next_poll_at LIMIT :limit",
             {"at": to_db_time(at), "limit": limit, **params},
         )
-        return [_feed(row) for row in found]
+        return [read_feed(row) for row in found]
 
     async def next_due(self, shards: Shards = ALL_SHARDS) -> datetime | None:
         """When the next feed of a server on `shards` is due."""
@@ -182,7 +104,7 @@ class Feeds:
         found = await self._db.fetch(
             f"SELECT min(next_poll_at) FROM feeds WHERE paused = 0{owned}", params
         )
-        return _time(found[0][0])
+        return optional_time(found[0][0])
 
     # Writing -------------------------------------------------------------------------------
 
@@ -264,7 +186,7 @@ class Feeds:
 
     async def _by_id(self, db: aiosqlite.Connection, feed_id: int) -> Feed:
         found = await db.execute_fetchall(f"SELECT {_FEED} FROM feeds f WHERE f.id = ?", (feed_id,))
-        return _feed(next(iter(found)))
+        return read_feed(next(iter(found)))
 
     async def _record_success(
         self,
@@ -275,7 +197,7 @@ class Feeds:
         title: str | None,
         next_poll_at: datetime,
     ) -> None:
-        note = applied.note or ("; ".join(applied.problems)[:1000] if applied.problems else None)
+        note = success_note(applied)
         await db.execute(
             "UPDATE feeds SET last_fetch_at = :now, last_status = :status, etag = :etag,"
             " last_modified = :modified, body_digest = :digest, failures = 0, paused = 0,"
@@ -299,32 +221,26 @@ class Feeds:
     async def _store_entries(
         self, db: aiosqlite.Connection, feed: Feed, entries: Sequence[FeedEntry], *, announce: bool
     ) -> Applied:
-        unique = list({entry.key: entry for entry in reversed(entries)}.values())[::-1]
+        unique = unique_entries(entries)
         keys = json.dumps([entry.key for entry in unique], ensure_ascii=False)
-        known = {
+        known: Known = {
             key: (review_id, digest)
             for key, review_id, digest in await db.execute_fetchall(
                 _KNOWN, {"feed": feed.id, "keys": keys}
             )
         }
-        applied = Applied()
         at = now()
-        for entry in unique:
-            old = known.get(entry.key)
-            if old is not None and old[1] == entry.digest:
-                applied.unchanged += 1
-                continue
-            review_id = old[0] if old is not None else None
-            if entry.review is None:
-                applied.skipped += 1
-            else:
-                try:
-                    async with self._db.transaction():  # a savepoint: one entry fails alone
-                        review_id = await self._store_review(db, entry, review_id, old, applied)
-                except UserError as error:  # e.g. retitled to a title another review has
-                    applied.problems.append(f"“{shown(entry.review.title)}”: {error}")
-                    continue  # not remembered: tried again at the next poll
+
+        async def remember(entry: FeedEntry, review_id: int | None) -> None:
             await db.execute(_REMEMBER, (feed.id, entry.key, review_id, entry.digest, at))
+
+        applied = await store_entries(
+            unique,
+            known,
+            savepoint=self._db.transaction,
+            store_review=partial(self._store_review, db),
+            remember=remember,
+        )
         if announce and feed.guild_id is not None and applied.new:
             await self._announce(db, feed, applied)
         return applied
@@ -351,29 +267,12 @@ class Feeds:
                 applied.updated += 1
                 return review_id
         [(result, stored_review)] = await self._imports.add_or_update([(review, entry.dated)])
-        if result is ImportResult.ADDED:
-            applied.added += 1
-            if old is None:
-                applied.new.append(stored_review)
-        elif result is ImportResult.UPDATED:
-            applied.updated += 1
-        else:
-            applied.unchanged += 1
-        return stored_review.stored_id
+        return count_import(applied, result, stored_review, old)
 
     async def _announce(self, db: aiosqlite.Connection, feed: Feed, applied: Applied) -> None:
-        fresh = sorted(applied.new, key=lambda r: (r.published_at, r.stored_id))
-        if len(fresh) > FLOOD_LIMIT:
-            newest = fresh[-1]
-            applied.note = (
-                f"{len(fresh)} new entries appeared at once (did the blog change its entry"
-                f" ids?): only the newest, “{shown(newest.title)}”, was announced; the others"
-                " joined quietly."
-            )
-            fresh = [newest]
+        fresh = to_announce(applied)
         assert feed.guild_id is not None
         for review in fresh:
             await enqueue(
                 db, feed.guild_id, review.stored_id, OutboxAction.POST, channel_id=feed.channel_id
             )
-        applied.announced = fresh

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .db import Database
 from .rows import now
@@ -15,7 +18,32 @@ class GuildSettings:
     reviewer_role_id: int | None = None
 
 
-class Guilds:
+def read_settings(guild_id: int, found: Iterable[Sequence[Any]]) -> GuildSettings:
+    """A server's settings from its row (channel, role), if it has one; the defaults if not."""
+    for channel_id, role_id in found:
+        return GuildSettings(guild_id, channel_id, role_id)
+    return GuildSettings(guild_id)
+
+
+class SettingsRoom(ABC):
+    """What setting a server's channel or role means, on either engine; each engine writes."""
+
+    async def set_review_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self._set(guild_id, "review_channel_id", channel_id)
+
+    async def set_reviewer_role(self, guild_id: int, role_id: int | None) -> None:
+        await self._set(guild_id, "reviewer_role_id", role_id)
+
+    async def _set(self, guild_id: int, column: str, value: int | None) -> None:
+        assert column in {"review_channel_id", "reviewer_role_id"}  # a column name, never input
+        await self._write(guild_id, column, value)
+
+    @abstractmethod
+    async def _write(self, guild_id: int, column: str, value: int | None) -> None:
+        """Store one setting of a server, creating its row if it has none."""
+
+
+class Guilds(SettingsRoom):
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -28,18 +56,9 @@ class Guilds:
             "SELECT review_channel_id, reviewer_role_id FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
-        for channel_id, role_id in found:
-            return GuildSettings(guild_id, channel_id, role_id)
-        return GuildSettings(guild_id)
+        return read_settings(guild_id, found)
 
-    async def set_review_channel(self, guild_id: int, channel_id: int | None) -> None:
-        await self._set(guild_id, "review_channel_id", channel_id)
-
-    async def set_reviewer_role(self, guild_id: int, role_id: int | None) -> None:
-        await self._set(guild_id, "reviewer_role_id", role_id)
-
-    async def _set(self, guild_id: int, column: str, value: int | None) -> None:
-        assert column in {"review_channel_id", "reviewer_role_id"}
+    async def _write(self, guild_id: int, column: str, value: int | None) -> None:
         async with self._db.transaction() as db:
             await db.execute(
                 f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?)"

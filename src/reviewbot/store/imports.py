@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from itertools import count
 
 import aiosqlite
 
@@ -38,6 +38,48 @@ class ImportResult(StrEnum):
     UNCHANGED = "unchanged"
 
 
+@dataclass
+class Matched:
+    """What an import of many reviews is to do: each review's result, the reviews to add and
+    to update (with their identities), and the body each stored id is to end with."""
+
+    results: list[tuple[ImportResult, Review]] = field(default_factory=list)
+    added: list[tuple[Review, Identity]] = field(default_factory=list)
+    updated: list[tuple[Review, Identity]] = field(default_factory=list)
+    bodies: dict[int, str] = field(default_factory=dict)
+
+
+def match_imports(
+    reviews: Sequence[tuple[Review, bool]],
+    identities: Sequence[Identity],
+    stored: dict[Identity, Review],
+    new_id: Callable[[], int],
+) -> Matched:
+    """Match each `(review, dated)` with the review `stored` under its identity: none, it is
+    added with the next `new_id()`; else updated, keeping the first date if it is undated,
+    unless nothing changed. `stored` learns each review, so a repeat in one import updates."""
+    matched = Matched()
+    for (review, dated), identity in zip(reviews, identities, strict=True):
+        old = stored.get(identity)
+        if old is None:
+            review = review.with_id(new_id())
+            matched.added.append((review, identity))
+            result = ImportResult.ADDED
+        else:
+            if not dated:
+                review = replace(review, published_at=old.published_at)
+            review = review.with_id(old.stored_id)
+            if review == old:
+                matched.results.append((ImportResult.UNCHANGED, review))
+                continue
+            matched.updated.append((review, identity))
+            result = ImportResult.UPDATED
+        matched.bodies[review.stored_id] = review.body
+        stored[identity] = review
+        matched.results.append((result, review))
+    return matched
+
+
 class Imports:
     def __init__(self, db: Database, spellings: SpellingIndex) -> None:
         self._db = db
@@ -58,30 +100,14 @@ class Imports:
             stored = await self._stored_by_identity(identities)
             found = await self._db.fetch("SELECT coalesce(max(id), 0) FROM reviews")
             next_id = found[0][0] + 1
-            added: list[tuple[Any, ...]] = []
-            updated: list[tuple[Any, ...]] = []
-            bodies: dict[int, str] = {}  # review id → body, for the added and the updated
-            results: list[tuple[ImportResult, Review]] = []
             at = rows.now()
-            for (review, dated), identity in zip(reviews, identities, strict=True):
-                old = stored.get(identity)
-                if old is None:
-                    review = review.with_id(next_id)
-                    next_id += 1
-                    added.append(rows.review_row(review, review.id, identity, at))
-                    result = ImportResult.ADDED
-                else:
-                    if not dated:
-                        review = replace(review, published_at=old.published_at)
-                    review = review.with_id(old.stored_id)
-                    if review == old:
-                        results.append((ImportResult.UNCHANGED, review))
-                        continue
-                    updated.append((*rows.review_row(review, None, identity, at)[1:], review.id))
-                    result = ImportResult.UPDATED
-                bodies[review.stored_id] = review.body
-                stored[identity] = review
-                results.append((result, review))
+            matched = match_imports(reviews, identities, stored, count(next_id).__next__)
+            added = [rows.review_row(r, r.id, identity, at) for r, identity in matched.added]
+            updated = [
+                (*rows.review_row(r, None, identity, at)[1:], r.id)
+                for r, identity in matched.updated
+            ]
+            bodies = matched.bodies
             await db.executemany(rows.INSERT_REVIEW, added)
             await db.executemany(rows.INSERT_BODY, [(row[0], bodies[row[0]]) for row in added])
             await db.executemany(rows.UPDATE_REVIEW, updated)
@@ -90,7 +116,7 @@ class Imports:
             titles = [row[title_at] for row in added] + [row[title_at - 1] for row in updated]
             await self._spellings.add(self._db, titles)
             await queue_edits(db, [row[-1] for row in updated])
-        return results
+        return matched.results
 
     async def _stored_by_identity(self, identities: Sequence[Identity]) -> dict[Identity, Review]:
         keys = json.dumps([[scope(g), t, c] for g, t, c in identities], ensure_ascii=False)

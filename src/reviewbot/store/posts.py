@@ -7,7 +7,7 @@ loses nothing. A server's rows go out in order.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,7 +17,7 @@ import aiosqlite
 
 from ..shards import ALL_SHARDS, Shards
 from .db import Database
-from .rows import from_db_time, now, on_shards, to_db_time
+from .rows import now, on_shards, optional_time, to_db_time
 
 
 class OutboxAction(StrEnum):
@@ -57,13 +57,16 @@ class QueueStatus:
     last_delivered: OutboxItem | None
 
 
-_OUTBOX = (
+# The columns that read an outbox row (`o` is the outbox table), the same on either engine.
+OUTBOX = (
     "o.id, o.guild_id, o.review_id, o.action, o.channel_id, o.message_id, o.state, o.attempts,"
     " o.last_error, o.created_at, o.done_at"
 )
 
 
-def _item(row: Sequence[Any]) -> OutboxItem:
+def read_item(row: Sequence[Any], read_time: Callable[[Any], Any] = optional_time) -> OutboxItem:
+    """A row read with `OUTBOX` as an item; `read_time` turns the engine's stored time (None
+    kept) into a datetime."""
     return OutboxItem(
         id=row[0],
         guild_id=row[1],
@@ -74,8 +77,17 @@ def _item(row: Sequence[Any]) -> OutboxItem:
         state=OutboxState(row[6]),
         attempts=row[7],
         last_error=row[8],
-        created_at=from_db_time(row[9]),
-        done_at=from_db_time(row[10]) if row[10] else None,
+        created_at=read_time(row[9]),
+        done_at=read_time(row[10]),
+    )
+
+
+def queue_status(waiting: int, items: Sequence[OutboxItem]) -> QueueStatus:
+    """A server's status from its count of waiting rows, its blocked rows and its last one done."""
+    return QueueStatus(
+        waiting=waiting,
+        blocked=[i for i in items if i.state is OutboxState.BLOCKED],
+        last_delivered=next((i for i in items if i.state is OutboxState.DONE), None),
     )
 
 
@@ -150,14 +162,14 @@ class PostQueue:
         """
         owned, params = on_shards("o.guild_id", shards)
         found = await self._db.fetch(
-            f"""SELECT {_OUTBOX} FROM outbox o
+            f"""SELECT {OUTBOX} FROM outbox o
             WHERE o.state = 'waiting' AND o.not_before <= :now{owned}
               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.guild_id = o.guild_id
                               AND e.id < o.id AND e.state IN ('waiting', 'blocked'))
             ORDER BY o.id LIMIT :limit""",
             {"now": now(), "limit": limit, **params},
         )
-        return [_item(row) for row in found]
+        return [read_item(row) for row in found]
 
     async def next_retry(self, shards: Shards = ALL_SHARDS) -> datetime | None:
         """When the next row of a server on `shards` is due (another process's rows are not
@@ -166,12 +178,11 @@ class PostQueue:
         found = await self._db.fetch(
             f"SELECT min(not_before) FROM outbox WHERE state = 'waiting'{owned}", params
         )
-        value = found[0][0]
-        return from_db_time(value) if value else None
+        return optional_time(found[0][0])
 
     async def item(self, item_id: int) -> OutboxItem | None:
-        found = await self._db.fetch(f"SELECT {_OUTBOX} FROM outbox o WHERE o.id = ?", (item_id,))
-        return next((_item(row) for row in found), None)
+        found = await self._db.fetch(f"SELECT {OUTBOX} FROM outbox o WHERE o.id = ?", (item_id,))
+        return next((read_item(row) for row in found), None)
 
     async def delivered(
         self, item: OutboxItem, channel_id: int | None = None, message_id: int | None = None
@@ -267,18 +278,13 @@ class PostQueue:
 
     async def status(self, guild_id: int) -> QueueStatus:
         found = await self._db.fetch(
-            f"""SELECT {_OUTBOX} FROM outbox o WHERE o.guild_id = :guild AND o.state = 'blocked'
+            f"""SELECT {OUTBOX} FROM outbox o WHERE o.guild_id = :guild AND o.state = 'blocked'
             UNION ALL
-            SELECT * FROM (SELECT {_OUTBOX} FROM outbox o
+            SELECT * FROM (SELECT {OUTBOX} FROM outbox o
                 WHERE o.guild_id = :guild AND o.state = 'done' ORDER BY o.done_at DESC LIMIT 1)""",
             {"guild": guild_id},
         )
-        items = [_item(row) for row in found]
         counted = await self._db.fetch(
             "SELECT count(*) FROM outbox WHERE guild_id = ? AND state = 'waiting'", (guild_id,)
         )
-        return QueueStatus(
-            waiting=counted[0][0],
-            blocked=[i for i in items if i.state is OutboxState.BLOCKED],
-            last_delivered=next((i for i in items if i.state is OutboxState.DONE), None),
-        )
+        return queue_status(counted[0][0], [read_item(row) for row in found])

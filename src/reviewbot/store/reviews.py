@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DuplicateReviewError, ReviewNotFoundError
 from ..review import Category, Review, ReviewContext, ReviewSummary, jump_url, normalise
@@ -18,6 +18,9 @@ from .posts import OutboxAction, enqueue, queue_delete, queue_edits
 from .rows import REVIEW, SUMMARY, VISIBLE, scope, to_db_time
 from .search import Search
 from .title_words import SpellingIndex
+
+if TYPE_CHECKING:
+    from .rooms import SearchRoom
 
 RANDOM_TRIES = 64  # random ids drawn per attempt; each is a hit with probability visible/max(id)
 
@@ -78,6 +81,33 @@ SELECT {REVIEW}, b.body FROM reviews r JOIN review_bodies b ON b.review_id = r.i
 WHERE r.guild_id = :scope AND (r.published_at, r.id) > (:at, :after)
 ORDER BY r.published_at, r.id LIMIT :batch
 """
+
+
+async def found_or_close(
+    found: ReviewContext | None, title: str, guild_id: int | None, search: SearchRoom
+) -> ReviewContext:
+    """The review a title found, or `ReviewNotFoundError` naming titles close to it."""
+    if found is None:
+        close = [hit.title for hit in await search(title, guild_id, 3, include_body=False)]
+        raise ReviewNotFoundError(title, close or await search.suggest(title, guild_id))
+    return found
+
+
+async def in_order(
+    page: Callable[[Any, int], Awaitable[Sequence[Sequence[Any]]]],
+    start: Any,
+    read: Callable[[Sequence[Any]], Review],
+) -> AsyncIterator[Review]:
+    """Every review `page(at, after)` reads, page after page: each page starts after the last
+    row of the one before (its publication time and id), the first at `start`."""
+    at, after = start, 0
+    while True:
+        found = await page(at, after)
+        if not found:
+            return
+        for row in found:
+            yield read(row)
+        at, after = found[-1][8], found[-1][0]
 
 
 class Reviews:
@@ -179,12 +209,7 @@ class Reviews:
     async def resolve_title(self, title: str, guild_id: int | None) -> ReviewContext:
         """The review a person meant by `title`, or `ReviewNotFoundError` with close titles."""
         found = await self._context(_NEWEST_TITLED, {"text": normalise(title)}, guild_id)
-        if found is None:
-            close = [
-                hit.title for hit in await self._search(title, guild_id, 3, include_body=False)
-            ]
-            raise ReviewNotFoundError(title, close or await self._search.suggest(title, guild_id))
-        return found
+        return await found_or_close(found, title, guild_id, self._search)
 
     async def recent(self, guild_id: int | None, limit: int = 25) -> list[ReviewSummary]:
         """The newest reviews this server sees, newest first."""
@@ -198,17 +223,13 @@ class Reviews:
     async def all(self, guild_id: int | None = None, batch: int = 500) -> AsyncIterator[Review]:
         """Every review of one scope (the catalogue for None, else only the server's own), in
         publication order."""
-        at, after = "", 0
-        while True:
-            found = await self._db.fetch(
-                _SCOPE_IN_ORDER,
-                {"scope": scope(guild_id), "at": at, "after": after, "batch": batch},
-            )
-            if not found:
-                return
-            for row in found:
-                yield rows.review(row)
-            at, after = found[-1][8], found[-1][0]
+
+        async def page(at: Any, after: int) -> Sequence[Sequence[Any]]:
+            params = {"scope": scope(guild_id), "at": at, "after": after, "batch": batch}
+            return await self._db.fetch(_SCOPE_IN_ORDER, params)
+
+        async for review in in_order(page, "", rows.review):
+            yield review
 
     async def duplicate_of(self, review: Review) -> int | None:
         """The id of the stored review with the same title and creator in the same scope."""

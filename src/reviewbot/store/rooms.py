@@ -10,7 +10,7 @@ from typing import Protocol
 
 from ..review import Category, Draft, Rating, Review, ReviewContext, ReviewSummary
 from ..shards import ALL_SHARDS, Shards
-from .feeds import Applied, Feed, FeedEntry, FetchState
+from .feed_polls import Applied, Feed, FeedEntry, FetchState
 from .guilds import GuildSettings
 from .imports import ImportResult
 from .posts import OutboxItem, QueueStatus

@@ -1,8 +1,8 @@
-"""Rows and values: how reviews, times and scopes are written to SQLite and read back."""
+"""Rows and values: reviews, times and scopes as SQLite stores them; rows read on both engines."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +47,15 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z as UTC
 
 
+def optional_time(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
+
+
+def as_read(value: Any) -> Any:
+    """A stored value the driver already turned into its Python type (PostgreSQL's times)."""
+    return value
+
+
 def now() -> str:
     return to_db_time(utc_now())
 
@@ -60,13 +69,16 @@ def guild(stored: int) -> int | None:
     return None if stored == CATALOGUE else stored
 
 
+_make_summary = ReviewSummary._make
+_from_db_time = datetime.fromisoformat
 # Lookups rather than constructors: a search builds up to 25 summaries per keystroke.
 _CATEGORIES = {category.value: category for category in Category}
 _RATINGS = [Rating(halves) for halves in range(11)]
 
 
-def summary(row: Sequence[Any]) -> ReviewSummary:
-    """A row read with `SUMMARY` (and maybe more columns after it) as a summary."""
+def summary(row: Sequence[Any], read_time: Callable[[Any], Any] = _from_db_time) -> ReviewSummary:
+    """A row read with `SUMMARY` (and maybe more columns after it) as a summary; `read_time`
+    turns the engine's stored time into a datetime."""
     stored_scope = row[1]
     # `_make` builds the tuple directly: calling the class costs half as much again.
     return _make_summary(
@@ -76,19 +88,15 @@ def summary(row: Sequence[Any]) -> ReviewSummary:
             row[3],
             _CATEGORIES[row[4]],
             _RATINGS[row[5]],
-            _from_db_time(row[6]),
+            read_time(row[6]),
             None if stored_scope == CATALOGUE else stored_scope,
             row[7] == 1,
         ),
     )
 
 
-_make_summary = ReviewSummary._make
-_from_db_time = datetime.fromisoformat
-
-
-def review(row: Sequence[Any]) -> Review:
-    """A row read with `REVIEW, b.body` as a review."""
+def review(row: Sequence[Any], read_time: Callable[[Any], Any] = from_db_time) -> Review:
+    """A row read with `REVIEW, b.body` as a review; `read_time` as for `summary`."""
     return Review(
         id=row[0],
         guild_id=guild(row[1]),
@@ -98,7 +106,7 @@ def review(row: Sequence[Any]) -> Review:
         rating=_RATINGS[row[5]],
         author_name=row[6],
         author_id=row[7],
-        published_at=from_db_time(row[8]),
+        published_at=read_time(row[8]),
         url=row[9],
         image_url=row[10],
         spoiler=bool(row[11]),

@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5_000
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """Every migration as (number, file name, SQL), in order."""
+def migrations(package: str = __package__) -> list[tuple[int, str, str]]:
+    """Every migration of an engine's package (SQLite's unless told) as (number, file name,
+    SQL), in order."""
     found = []
-    for entry in resources.files(__package__).joinpath("migrations").iterdir():
+    for entry in resources.files(package).joinpath("migrations").iterdir():
         if entry.name.endswith(".sql"):
             found.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text("utf-8")))
     return sorted(found)

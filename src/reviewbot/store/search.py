@@ -10,24 +10,18 @@ from typing import Any
 from ..review import Category, Rating, ReviewSummary, utc_now
 from ..search import (
     PREFIX_MIN_LENGTH,
-    Candidate,
     SearchPlan,
     Spelling,
-    Tier,
-    corrected_texts,
-    holds,
     plan_search,
-    rank,
     spell,
-    title_words,
     typo_match,
     widen,
 )
-from ..spelling import Vocabulary
 from . import rows
 from . import search_sql as sql
 from .db import Database
-from .search_sql import HIT_TIER_AT, SCORE_AT, TITLE_NORM_AT
+from .search_sql import TITLE_NORM_AT
+from .search_steps import ranked, search_params, typo_hits
 from .title_words import TitleWords
 
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
@@ -46,18 +40,6 @@ def _shortest_first(found: list[Any], limit: int) -> list[Any]:
     found.sort(key=_PUBLISHED_AND_ID, reverse=True)
     found.sort(key=_LENGTH_AND_TITLE)
     return found
-
-
-def _keep(found: list[Any], spellings: list[Spelling]) -> dict[int, Any]:
-    """The typo hits (by id) whose titles hold a spelling of each of these typed words."""
-    if not spellings:
-        return {row[0]: row for row in found}
-    kept = {}
-    for row in found:
-        title = title_words(row[TITLE_NORM_AT])
-        if all(holds(spelling, title) for spelling in spellings):
-            kept[row[0]] = row
-    return kept
 
 
 _ID = itemgetter(0)
@@ -103,14 +85,7 @@ class Search:
         if not plan.searchable or limit <= 0:
             return []
         scope = rows.scope(guild_id)
-        params: dict[str, Any] = {
-            "guild": scope,
-            "text": plan.text,
-            "prefix_end": plan.prefix_end,
-            "limit": limit,
-            "category": category.value if category else None,
-            "min_rating": min_rating.halves if min_rating else 0,
-        }
+        params = search_params(plan, scope, limit, category, min_rating)
         filtered = category is not None or min_rating is not None
         server = scope != rows.CATALOGUE
         found = _shortest_first(self._db.read(sql.TITLES[filtered, server], params), limit)
@@ -164,84 +139,34 @@ class Search:
     async def _typo_hits(
         self, plan: SearchPlan, params: dict[str, Any], text_found: bool, words_asked: bool
     ) -> tuple[list[Any], list[Spelling]]:
-        """Titles a typo or two from the text, and the spellings that rank them.
-
-        Titles holding the typed words that are title words as they are, and the others' close
-        title words (a word being typed: the words it begins); and titles starting with the
-        text as its closest spellings read it. If that finds nothing, and no review's text
-        holds the words as typed: the title words an edit from those typed words that are title
-        words; then the starts of words a word being typed may be misspelt from; then, if the
-        words before the one being typed are title words as typed, those alone.
-        """
         vocabulary = self.title_words.vocabulary()
         assert vocabulary is not None
-        vocabulary.forget_lookups()
-        spellings = spell(plan, vocabulary)
-        found: dict[int, Any] = {}
-        if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
-            found = await self._typo_rows(spellings, vocabulary, params)
-        found |= await self._corrected_starts(spellings, vocabulary, params)
-        if found or text_found:
-            return list(found.values()), spellings
-        if any(word in vocabulary for word in plan.words):  # a slip may make another word
-            widened = widen(spellings, vocabulary)
-            found = await self._typo_rows(widened, vocabulary, params)
-            found |= await self._corrected_starts(widened, vocabulary, params)
-            if found:
-                return list(found.values()), widened
-        if plan.typing:
-            spellings = spell(plan, vocabulary, fuzzy=True)
-            found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
-        before = spellings[:-1]
-        if not found and plan.typing and before and all(s.as_typed for s in before):
-            # The words before the one being typed are titles' words as typed: that one may
-            # be too far gone to tell.
-            found = await self._typo_rows(before, vocabulary, params)
-        return list(found.values()), spellings
+        return await typo_hits(
+            plan,
+            vocabulary,
+            params,
+            text_found,
+            words_asked,
+            typo_rows=self._typo_rows,
+            corrected_starts=self._corrected_starts,
+        )
 
-    async def _corrected_starts(
-        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
-    ) -> dict[int, Any]:
-        """Titles starting with the text as its closest spellings read it, by id."""
-        texts = corrected_texts(spellings, vocabulary.common)
-        if not texts:
-            return {}
+    async def _corrected_starts(self, texts: list[str], params: dict[str, Any]) -> list[Any]:
+        """Titles starting with any of these texts."""
         server = params["guild"] != rows.CATALOGUE
-        found = await self._db.read_briefly(
+        return await self._db.read_briefly(
             sql.CORRECTED_STARTS[server],
             params | {"texts": json.dumps(texts), "per_reading": CORRECTED_PER_READING},
         )
-        return _keep(found, spellings)
 
-    async def _typo_rows(
-        self,
-        spellings: list[Spelling],
-        vocabulary: Vocabulary,
-        params: dict[str, Any],
-        fuzzy: bool = False,
-    ) -> dict[int, Any]:
-        """Titles holding a spelling of every typed word, by id."""
-        query = typo_match(spellings, vocabulary.common, fuzzy)
-        if query is None:
-            return {}
-        match, left = query
-        found = await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match})
-        return _keep(found, left)
+    async def _typo_rows(self, match: str, params: dict[str, Any]) -> list[Any]:
+        """Titles matching a full-text query, the newest first."""
+        return await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match})
 
     def _ranked(
-        self,
-        plan: SearchPlan,
-        hits: list[Any],
-        spellings: list[Spelling],
-        limit: int,
+        self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int
     ) -> list[ReviewSummary]:
-        by_id = {row[0]: row for row in hits}
-        candidates = [
-            Candidate(Tier(row[HIT_TIER_AT]), row[0], row[TITLE_NORM_AT], row[6], row[SCORE_AT])
-            for row in hits
-        ]
-        ranked = rank(plan, candidates, limit, spellings)
-        return [rows.summary(by_id[c.id]) for c in ranked]
+        return ranked(plan, hits, spellings, limit, summary=rows.summary, published=str)
 
     async def warm(self) -> int:
         """Put the title words in memory now, so that no reader's typo search waits for them

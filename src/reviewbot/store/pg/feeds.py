@@ -8,13 +8,24 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ...errors import UserError
-from ...review import Category, shown, utc_now
+from ...review import Category, utc_now
 from ...shards import ALL_SHARDS, Shards
-from ..feeds import FLOOD_LIMIT, Applied, Feed, FeedEntry, FeedExistsError, FetchState
-from ..imports import ImportResult
+from ..feed_polls import (
+    Applied,
+    Feed,
+    FeedEntry,
+    FeedExistsError,
+    FetchState,
+    Known,
+    count_import,
+    read_feed,
+    store_entries,
+    success_note,
+    to_announce,
+    unique_entries,
+)
 from ..posts import OutboxAction
-from ..rows import guild, on_shards, scope
+from ..rows import as_read, on_shards, scope
 from .db import PgDatabase
 from .imports import PgImports
 from .posts import enqueue
@@ -39,27 +50,7 @@ ON CONFLICT (feed_id, entry_key) DO UPDATE SET review_id = excluded.review_id,
 
 
 def _feed(row: Sequence[Any]) -> Feed:
-    return Feed(
-        id=row[0],
-        guild_id=guild(row[1]),
-        url=row[2],
-        channel_id=row[3],
-        category=Category(row[4]),
-        title=row[5],
-        etag=row[6],
-        last_modified=row[7],
-        body_digest=row[8],
-        last_fetch_at=row[9],
-        last_status=row[10],
-        last_new_at=row[11],
-        failures=row[12],
-        paused=row[13],
-        next_poll_at=row[14],
-        last_error=row[15],
-        note=row[16],
-        created_at=row[17],
-        entries_seen=row[18],
-    )
+    return read_feed(row, as_read)
 
 
 class PgFeeds:
@@ -183,7 +174,7 @@ class PgFeeds:
         title: str | None,
         next_poll_at: datetime,
     ) -> None:
-        note = applied.note or ("; ".join(applied.problems)[:1000] if applied.problems else None)
+        note = success_note(applied)
         await self._db.execute(
             "UPDATE feeds SET last_fetch_at = now(), last_status = $1, etag = $2,"
             " last_modified = $3, body_digest = $4, failures = 0, paused = false,"
@@ -206,31 +197,25 @@ class PgFeeds:
     async def _store_entries(
         self, feed: Feed, entries: Sequence[FeedEntry], *, announce: bool
     ) -> Applied:
-        unique = list({entry.key: entry for entry in reversed(entries)}.values())[::-1]
-        known = {
+        unique = unique_entries(entries)
+        known: Known = {
             key: (review_id, digest)
             for key, review_id, digest in await self._db.fetch(
                 _KNOWN, (feed.id, [entry.key for entry in unique])
             )
         }
-        applied = Applied()
         at = utc_now()
-        for entry in unique:
-            old = known.get(entry.key)
-            if old is not None and old[1] == entry.digest:
-                applied.unchanged += 1
-                continue
-            review_id = old[0] if old is not None else None
-            if entry.review is None:
-                applied.skipped += 1
-            else:
-                try:
-                    async with self._db.transaction():  # a savepoint: one entry fails alone
-                        review_id = await self._store_review(entry, review_id, old, applied)
-                except UserError as error:
-                    applied.problems.append(f"“{shown(entry.review.title)}”: {error}")
-                    continue
+
+        async def remember(entry: FeedEntry, review_id: int | None) -> None:
             await self._db.execute(_REMEMBER, (feed.id, entry.key, review_id, entry.digest, at))
+
+        applied = await store_entries(
+            unique,
+            known,
+            savepoint=self._db.transaction,
+            store_review=self._store_review,
+            remember=remember,
+        )
         if announce and feed.guild_id is not None and applied.new:
             await self._announce(feed, applied)
         return applied
@@ -255,26 +240,10 @@ class PgFeeds:
                 applied.updated += 1
                 return review_id
         [(result, stored_review)] = await self._imports.add_or_update([(review, entry.dated)])
-        if result is ImportResult.ADDED:
-            applied.added += 1
-            if old is None:
-                applied.new.append(stored_review)
-        elif result is ImportResult.UPDATED:
-            applied.updated += 1
-        else:
-            applied.unchanged += 1
-        return stored_review.stored_id
+        return count_import(applied, result, stored_review, old)
 
     async def _announce(self, feed: Feed, applied: Applied) -> None:
-        fresh = sorted(applied.new, key=lambda r: (r.published_at, r.stored_id))
-        if len(fresh) > FLOOD_LIMIT:
-            newest = fresh[-1]
-            applied.note = (
-                f"{len(fresh)} new entries appeared at once (did the blog change its entry"
-                f" ids?): only the newest, “{shown(newest.title)}”, was announced; the others"
-                " joined quietly."
-            )
-            fresh = [newest]
+        fresh = to_announce(applied)
         assert feed.guild_id is not None
         for review in fresh:
             await enqueue(
@@ -284,4 +253,3 @@ class PgFeeds:
                 OutboxAction.POST,
                 channel_id=feed.channel_id,
             )
-        applied.announced = fresh

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
-from typing import Any
 
 from ...review import Review, utc_now
-from ..imports import ImportResult
+from ..imports import ImportResult, match_imports
 from ..rows import Identity
 from . import rows
 from .db import PgDatabase
@@ -43,29 +41,11 @@ class PgImports:
             stored = await self._stored_by_identity(identities)
             fresh = sum(1 for identity in dict.fromkeys(identities) if identity not in stored)
             ids = iter([row[0] for row in await self._db.fetch(_NEW_IDS, (fresh,))])
-            added: list[tuple[Any, ...]] = []
-            updated: list[tuple[Any, ...]] = []
-            bodies: dict[int, str] = {}
-            results: list[tuple[ImportResult, Review]] = []
             at = utc_now()
-            for (review, dated), identity in zip(reviews, identities, strict=True):
-                old = stored.get(identity)
-                if old is None:
-                    review = review.with_id(next(ids))
-                    added.append((review.id, *rows.review_row(review, identity, at)))
-                    result = ImportResult.ADDED
-                else:
-                    if not dated:
-                        review = replace(review, published_at=old.published_at)
-                    review = review.with_id(old.stored_id)
-                    if review == old:
-                        results.append((ImportResult.UNCHANGED, review))
-                        continue
-                    updated.append((*rows.review_row(review, identity, at), review.id))
-                    result = ImportResult.UPDATED
-                bodies[review.stored_id] = review.body
-                stored[identity] = review
-                results.append((result, review))
+            matched = match_imports(reviews, identities, stored, ids.__next__)
+            added = [(r.id, *rows.review_row(r, identity, at)) for r, identity in matched.added]
+            updated = [(*rows.review_row(r, identity, at), r.id) for r, identity in matched.updated]
+            bodies = matched.bodies
             if added:
                 columns = list(zip(*added, strict=True))
                 await self._db.execute(rows.INSERT_REVIEWS, [list(c) for c in columns])
@@ -83,7 +63,7 @@ class PgImports:
             titles = [row[title_at + 1] for row in added] + [row[title_at] for row in updated]
             await self._spellings.add(self._db, titles)
             await queue_edits(self._db, [row[-1] for row in updated])
-        return results
+        return matched.results
 
     async def _stored_by_identity(self, identities: Sequence[Identity]) -> dict[Identity, Review]:
         keys = list(zip(*[(scope(g), t, c) for g, t, c in identities], strict=True))

@@ -12,34 +12,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...shards import ALL_SHARDS, Shards
-from ..posts import OutboxAction, OutboxItem, OutboxState, QueueStatus
-from ..rows import on_shards
+from ..posts import (
+    OUTBOX,
+    OutboxAction,
+    OutboxItem,
+    OutboxState,
+    QueueStatus,
+    queue_status,
+    read_item,
+)
+from ..rows import as_read, on_shards
 from .db import PgDatabase
 
 # How long a process holds the rows it took before another may take them over: longer than
 # any one delivery takes; renewed each time the process asks for its due rows.
 DEFAULT_LEASE = timedelta(seconds=60)
 
-_OUTBOX = (
-    "o.id, o.guild_id, o.review_id, o.action, o.channel_id, o.message_id, o.state, o.attempts,"
-    " o.last_error, o.created_at, o.done_at"
-)
-
 
 def _item(row: Sequence[Any]) -> OutboxItem:
-    return OutboxItem(
-        id=row[0],
-        guild_id=row[1],
-        review_id=row[2],
-        action=OutboxAction(row[3]),
-        channel_id=row[4],
-        message_id=row[5],
-        state=OutboxState(row[6]),
-        attempts=row[7],
-        last_error=row[8],
-        created_at=row[9],
-        done_at=row[10],
-    )
+    return read_item(row, as_read)
 
 
 async def enqueue(
@@ -123,7 +114,7 @@ class PgPostQueue:
             )
             UPDATE outbox o SET claimed_by = :me, claimed_until = now() + :lease::interval
             FROM picked WHERE o.id = picked.id
-            RETURNING {_OUTBOX}""",
+            RETURNING {OUTBOX}""",
             {"me": self.claimant, "lease": self.lease, "limit": limit, **params},
         )
         return sorted((_item(row) for row in found), key=lambda item: item.id)
@@ -137,7 +128,7 @@ class PgPostQueue:
         return value
 
     async def item(self, item_id: int) -> OutboxItem | None:
-        found = await self._db.fetch(f"SELECT {_OUTBOX} FROM outbox o WHERE o.id = $1", (item_id,))
+        found = await self._db.fetch(f"SELECT {OUTBOX} FROM outbox o WHERE o.id = $1", (item_id,))
         return next((_item(row) for row in found), None)
 
     async def delivered(
@@ -225,21 +216,16 @@ class PgPostQueue:
 
     async def status(self, guild_id: int) -> QueueStatus:
         found = await self._db.fetch(
-            f"""SELECT {_OUTBOX} FROM outbox o WHERE o.guild_id = $1 AND o.state = 'blocked'
+            f"""SELECT {OUTBOX} FROM outbox o WHERE o.guild_id = $1 AND o.state = 'blocked'
             UNION ALL
-            (SELECT {_OUTBOX} FROM outbox o WHERE o.guild_id = $1 AND o.state = 'done'
+            (SELECT {OUTBOX} FROM outbox o WHERE o.guild_id = $1 AND o.state = 'done'
              ORDER BY o.done_at DESC LIMIT 1)""",
             (guild_id,),
         )
-        items = [_item(row) for row in found]
         counted = await self._db.fetch(
             "SELECT count(*) FROM outbox WHERE guild_id = $1 AND state = 'waiting'", (guild_id,)
         )
-        return QueueStatus(
-            waiting=counted[0][0],
-            blocked=[i for i in items if i.state is OutboxState.BLOCKED],
-            last_delivered=next((i for i in items if i.state is OutboxState.DONE), None),
-        )
+        return queue_status(counted[0][0], [_item(row) for row in found])
 
 
 # A row is finished by the process that holds it, or by anyone if no lease holds it; and only

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -13,7 +13,7 @@ import asyncpg
 from ...errors import DuplicateReviewError, ReviewNotFoundError
 from ...review import Category, Review, ReviewContext, ReviewSummary, jump_url, normalise
 from ..posts import OutboxAction
-from ..reviews import RANDOM_TRIES
+from ..reviews import RANDOM_TRIES, found_or_close, in_order
 from . import rows
 from .db import PgDatabase
 from .positions import TOTAL, before, nearest
@@ -167,12 +167,7 @@ class PgReviews:
 
     async def resolve_title(self, title: str, guild_id: int | None) -> ReviewContext:
         found = await self._context(_NEWEST_TITLED, {"text": normalise(title)}, guild_id)
-        if found is None:
-            close = [
-                hit.title for hit in await self._search(title, guild_id, 3, include_body=False)
-            ]
-            raise ReviewNotFoundError(title, close or await self._search.suggest(title, guild_id))
-        return found
+        return await found_or_close(found, title, guild_id, self._search)
 
     async def recent(self, guild_id: int | None, limit: int = 25) -> list[ReviewSummary]:
         found = await self._db.fetch(_RECENT, {"guild": scope(guild_id), "limit": limit})
@@ -183,14 +178,12 @@ class PgReviews:
         return int(found[0][0])
 
     async def all(self, guild_id: int | None = None, batch: int = 500) -> AsyncIterator[Review]:
-        at, after = _BEGINNING, 0
-        while True:
-            found = await self._db.fetch(_SCOPE_IN_ORDER, (scope(guild_id), at, after, batch))
-            if not found:
-                return
-            for row in found:
-                yield rows.review(row)
-            at, after = found[-1][8], found[-1][0]
+
+        async def page(at: Any, after: int) -> Sequence[Sequence[Any]]:
+            return await self._db.fetch(_SCOPE_IN_ORDER, (scope(guild_id), at, after, batch))
+
+        async for review in in_order(page, _BEGINNING, rows.review):
+            yield review
 
     async def duplicate_of(self, review: Review) -> int | None:
         guild, title, creator = review.identity

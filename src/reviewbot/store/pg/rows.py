@@ -5,56 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...review import Category, Rating, Review, ReviewSummary, normalise, utc_now
+from ...review import Review, ReviewSummary, normalise, utc_now
 from ...search import title_words
-from ..rows import CATALOGUE, REVIEW, SUMMARY, Identity, guild, scope
+from .. import rows as sqlite_rows
+from ..rows import BODY_AT, CATALOGUE, REVIEW, SUMMARY, Identity, as_read, guild, scope
 
-__all__ = ["CATALOGUE", "REVIEW", "SUMMARY", "Identity", "guild", "scope"]
+__all__ = ["BODY_AT", "CATALOGUE", "REVIEW", "SUMMARY", "Identity", "guild", "scope"]
 
 # Not `IN (0, :guild)`: two equalities let the planner probe each scope's index range.
 VISIBLE = "(r.guild_id = 0 OR r.guild_id = :guild)"
 FILTERS = "(:category::text IS NULL OR r.category = :category) AND r.rating >= :min_rating"
-BODY_AT = 12
-
-_CATEGORIES = {category.value: category for category in Category}
-_RATINGS = [Rating(halves) for halves in range(11)]
-_make_summary = ReviewSummary._make
 
 
 def summary(row: Sequence[Any]) -> ReviewSummary:
     """A row read with `SUMMARY` (and maybe more columns after it) as a summary."""
-    stored_scope = row[1]
-    return _make_summary(
-        (
-            row[0],
-            row[2],
-            row[3],
-            _CATEGORIES[row[4]],
-            _RATINGS[row[5]],
-            row[6],
-            None if stored_scope == CATALOGUE else stored_scope,
-            row[7],
-        ),
-    )
+    return sqlite_rows.summary(row, as_read)
 
 
 def review(row: Sequence[Any]) -> Review:
     """A row read with `REVIEW, b.body` as a review."""
-    return Review(
-        id=row[0],
-        guild_id=guild(row[1]),
-        title=row[2],
-        creator=row[3],
-        category=_CATEGORIES[row[4]],
-        rating=_RATINGS[row[5]],
-        author_name=row[6],
-        author_id=row[7],
-        published_at=row[8],
-        url=row[9],
-        image_url=row[10],
-        spoiler=row[11],
-        body=row[BODY_AT],
-    )
+    return sqlite_rows.review(row, as_read)
 
 
 COLUMNS = (

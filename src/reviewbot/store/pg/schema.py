@@ -4,10 +4,10 @@ advisory lock, the version kept in a table of its own."""
 from __future__ import annotations
 
 import logging
-from importlib import resources
 
 import asyncpg
 
+from .. import schema as sqlite_schema
 from ..problems import StoreError
 
 log = logging.getLogger(__name__)
@@ -18,12 +18,8 @@ VERSION_TABLE = "reviewbot_schema"
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """Every migration as (number, file name, SQL), in order."""
-    found = []
-    for entry in resources.files(__package__).joinpath("migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text("utf-8")))
-    return sorted(found)
+    """Every PostgreSQL migration as (number, file name, SQL), in order."""
+    return sqlite_schema.migrations(__package__)
 
 
 LATEST_SCHEMA = migrations()[-1][0]

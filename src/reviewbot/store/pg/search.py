@@ -15,31 +15,25 @@ from typing import Any
 from ...review import Category, Rating, ReviewSummary, utc_now
 from ...search import (
     PREFIX_MIN_LENGTH,
-    Candidate,
     SearchPlan,
     Spelling,
     Tier,
-    corrected_texts,
     plan_search,
-    rank,
     spell,
     typo_match,
     widen,
 )
-from ...spelling import Vocabulary
 from ..rows import to_db_time
 from ..search import (
     CANDIDATES_PER_RESULT,
     CORRECTED_PER_READING,
-    HIT_TIER_AT,
     MAX_CANDIDATES,
-    SCORE_AT,
     SUGGESTIONS_FETCHED,
     TITLE_NORM_AT,
     SavedSearch,
-    _keep,
     _shortest_first,
 )
+from ..search_steps import ranked, search_params, typo_hits
 from . import rows
 from .db import PgDatabase
 from .rows import FILTERS, SUMMARY, VISIBLE
@@ -185,14 +179,7 @@ class PgSearch:
         if not plan.searchable or limit <= 0:
             return []
         scope = rows.scope(guild_id)
-        params: dict[str, Any] = {
-            "guild": scope,
-            "text": plan.text,
-            "prefix_end": plan.prefix_end,
-            "limit": limit,
-            "category": category.value if category else None,
-            "min_rating": min_rating.halves if min_rating else 0,
-        }
+        params = search_params(plan, scope, limit, category, min_rating)
         filtered = category is not None or min_rating is not None
         server = scope != rows.CATALOGUE
         found = _shortest_first(await self._fetch(_TITLES[filtered, server], params), limit)
@@ -246,72 +233,31 @@ class PgSearch:
     ) -> tuple[list[Any], list[Spelling]]:
         vocabulary = await self.title_words.vocabulary()
         assert vocabulary is not None
-        vocabulary.forget_lookups()
-        spellings = spell(plan, vocabulary)
-        found: dict[int, Any] = {}
-        if not (words_asked and all(s.as_typed for s in spellings)):
-            found = await self._typo_rows(spellings, vocabulary, params)
-        found |= await self._corrected_starts(spellings, vocabulary, params)
-        if found or text_found:
-            return list(found.values()), spellings
-        if any(word in vocabulary for word in plan.words):
-            widened = widen(spellings, vocabulary)
-            found = await self._typo_rows(widened, vocabulary, params)
-            found |= await self._corrected_starts(widened, vocabulary, params)
-            if found:
-                return list(found.values()), widened
-        if plan.typing:
-            spellings = spell(plan, vocabulary, fuzzy=True)
-            found = await self._typo_rows(spellings, vocabulary, params, fuzzy=True)
-        before = spellings[:-1]
-        if not found and plan.typing and before and all(s.as_typed for s in before):
-            found = await self._typo_rows(before, vocabulary, params)
-        return list(found.values()), spellings
+        return await typo_hits(
+            plan,
+            vocabulary,
+            params,
+            text_found,
+            words_asked,
+            typo_rows=self._typo_rows,
+            corrected_starts=self._corrected_starts,
+        )
 
-    async def _corrected_starts(
-        self, spellings: list[Spelling], vocabulary: Vocabulary, params: dict[str, Any]
-    ) -> dict[int, Any]:
-        texts = corrected_texts(spellings, vocabulary.common)
-        if not texts:
-            return {}
+    async def _corrected_starts(self, texts: list[str], params: dict[str, Any]) -> list[Any]:
         server = params["guild"] != rows.CATALOGUE
-        found = await self._fetch(
+        return await self._fetch(
             _CORRECTED_STARTS[server],
             params | {"texts": texts, "per_reading": CORRECTED_PER_READING},
         )
-        return _keep(found, spellings)
 
-    async def _typo_rows(
-        self,
-        spellings: list[Spelling],
-        vocabulary: Vocabulary,
-        params: dict[str, Any],
-        fuzzy: bool = False,
-    ) -> dict[int, Any]:
-        query = typo_match(spellings, vocabulary.common, fuzzy)
-        if query is None:
-            return {}
-        match, left = query
+    async def _typo_rows(self, match: str, params: dict[str, Any]) -> list[Any]:
         sql = _RARE_TYPO_HITS if _rare(match, self.title_words.known) else _TYPO_HITS
-        found = await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
-        return _keep(found, left)
+        return await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
 
     def _ranked(
         self, plan: SearchPlan, hits: list[Any], spellings: list[Spelling], limit: int
     ) -> list[ReviewSummary]:
-        by_id = {row[0]: row for row in hits}
-        candidates = [
-            Candidate(
-                Tier(row[HIT_TIER_AT]),
-                row[0],
-                row[TITLE_NORM_AT],
-                to_db_time(row[6]),
-                row[SCORE_AT],
-            )
-            for row in hits
-        ]
-        ranked = rank(plan, candidates, limit, spellings)
-        return [rows.summary(by_id[c.id]) for c in ranked]
+        return ranked(plan, hits, spellings, limit, summary=rows.summary, published=to_db_time)
 
     async def warm(self) -> int:
         """Put the title words in memory now; how many there are."""

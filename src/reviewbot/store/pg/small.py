@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ...review import Category, Draft, utc_now
-from ..guilds import GuildSettings
+from ...review import Draft, utc_now
+from ..drafts import DRAFT, read_draft
+from ..guilds import GuildSettings, SettingsRoom, read_settings
 from .db import PgDatabase
 
 
@@ -49,25 +50,10 @@ class PgDrafts:
 
     async def get(self, draft_id: int, user_id: int) -> Draft | None:
         found = await self._db.fetch(
-            "SELECT guild_id, user_id, review_id, category, title, creator, rating, body, url,"
-            " spoiler FROM drafts WHERE id = $1 AND user_id = $2",
+            f"SELECT {DRAFT} FROM drafts WHERE id = $1 AND user_id = $2",
             (draft_id, user_id),
         )
-        for row in found:
-            return Draft(
-                guild_id=row[0],
-                user_id=row[1],
-                review_id=row[2],
-                category=Category(row[3]),
-                title=row[4],
-                creator=row[5],
-                rating=row[6],
-                body=row[7],
-                url=row[8],
-                spoiler=row[9],
-                id=draft_id,
-            )
-        return None
+        return next((read_draft(row, draft_id) for row in found), None)
 
     async def prune(self, older_than: timedelta) -> int:
         status = await self._db.execute(
@@ -79,7 +65,7 @@ class PgDrafts:
         await self._db.execute("DELETE FROM drafts WHERE id = $1", (draft_id,))
 
 
-class PgGuilds:
+class PgGuilds(SettingsRoom):
     def __init__(self, db: PgDatabase) -> None:
         self._db = db
 
@@ -89,18 +75,9 @@ class PgGuilds:
             "SELECT review_channel_id, reviewer_role_id FROM guild_settings WHERE guild_id = $1",
             (guild_id,),
         )
-        for channel_id, role_id in found:
-            return GuildSettings(guild_id, channel_id, role_id)
-        return GuildSettings(guild_id)
+        return read_settings(guild_id, found)
 
-    async def set_review_channel(self, guild_id: int, channel_id: int | None) -> None:
-        await self._set(guild_id, "review_channel_id", channel_id)
-
-    async def set_reviewer_role(self, guild_id: int, role_id: int | None) -> None:
-        await self._set(guild_id, "reviewer_role_id", role_id)
-
-    async def _set(self, guild_id: int, column: str, value: int | None) -> None:
-        assert column in {"review_channel_id", "reviewer_role_id"}
+    async def _write(self, guild_id: int, column: str, value: int | None) -> None:
         await self._db.execute(
             f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES ($1, $2, now())"
             f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column},"

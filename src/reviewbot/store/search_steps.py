@@ -1,0 +1,134 @@
+"""The search call's steps around the SQL, alike on either engine: its parameters, the typo
+tiers' order of asking, and ranking the hits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ..review import Category, Rating, ReviewSummary
+from ..search import (
+    Candidate,
+    SearchPlan,
+    Spelling,
+    Tier,
+    corrected_texts,
+    holds,
+    rank,
+    spell,
+    title_words,
+    typo_match,
+    widen,
+)
+from ..spelling import Vocabulary
+from .search_sql import HIT_TIER_AT, SCORE_AT, TITLE_NORM_AT
+
+Hits = dict[int, Any]  # rows by review id
+
+
+def keep(found: list[Any], spellings: list[Spelling]) -> dict[int, Any]:
+    """The typo hits (by id) whose titles hold a spelling of each of these typed words."""
+    if not spellings:
+        return {row[0]: row for row in found}
+    kept = {}
+    for row in found:
+        title = title_words(row[TITLE_NORM_AT])
+        if all(holds(spelling, title) for spelling in spellings):
+            kept[row[0]] = row
+    return kept
+
+
+def search_params(
+    plan: SearchPlan,
+    scope: int,
+    limit: int,
+    category: Category | None,
+    min_rating: Rating | None,
+) -> dict[str, Any]:
+    """The parameters every title tier of a search reads."""
+    return {
+        "guild": scope,
+        "text": plan.text,
+        "prefix_end": plan.prefix_end,
+        "limit": limit,
+        "category": category.value if category else None,
+        "min_rating": min_rating.halves if min_rating else 0,
+    }
+
+
+async def typo_hits(
+    plan: SearchPlan,
+    vocabulary: Vocabulary,
+    params: dict[str, Any],
+    text_found: bool,
+    words_asked: bool,
+    *,
+    typo_rows: Callable[[str, dict[str, Any]], Awaitable[list[Any]]],
+    corrected_starts: Callable[[list[str], dict[str, Any]], Awaitable[list[Any]]],
+) -> tuple[list[Any], list[Spelling]]:
+    """Titles a typo or two from the text, and the spellings that rank them; the engine reads
+    the titles matching a full-text query (`typo_rows`) and those starting with any of some
+    texts (`corrected_starts`).
+
+    Titles holding the typed words that are title words as they are, and the others' close
+    title words (a word being typed: the words it begins); and titles starting with the
+    text as its closest spellings read it. If that finds nothing, and no review's text
+    holds the words as typed: the title words an edit from those typed words that are title
+    words; then the starts of words a word being typed may be misspelt from; then, if the
+    words before the one being typed are title words as typed, those alone.
+    """
+
+    async def rows_holding(spellings: list[Spelling], fuzzy: bool = False) -> Hits:
+        query = typo_match(spellings, vocabulary.common, fuzzy)
+        if query is None:
+            return {}
+        match, left = query
+        return keep(await typo_rows(match, params), left)
+
+    async def rows_starting(spellings: list[Spelling]) -> Hits:
+        texts = corrected_texts(spellings, vocabulary.common)
+        return keep(await corrected_starts(texts, params), spellings) if texts else {}
+
+    vocabulary.forget_lookups()
+    spellings = spell(plan, vocabulary)
+    found: Hits = {}
+    if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
+        found = await rows_holding(spellings)
+    found |= await rows_starting(spellings)
+    if found or text_found:
+        return list(found.values()), spellings
+    if any(word in vocabulary for word in plan.words):  # a slip may make another word
+        widened = widen(spellings, vocabulary)
+        found = await rows_holding(widened)
+        found |= await rows_starting(widened)
+        if found:
+            return list(found.values()), widened
+    if plan.typing:
+        spellings = spell(plan, vocabulary, fuzzy=True)
+        found = await rows_holding(spellings, fuzzy=True)
+    before = spellings[:-1]
+    if not found and plan.typing and before and all(s.as_typed for s in before):
+        # The words before the one being typed are titles' words as typed: that one may
+        # be too far gone to tell.
+        found = await rows_holding(before)
+    return list(found.values()), spellings
+
+
+def ranked(
+    plan: SearchPlan,
+    hits: Sequence[Sequence[Any]],
+    spellings: list[Spelling],
+    limit: int,
+    *,
+    summary: Callable[[Sequence[Any]], ReviewSummary],
+    published: Callable[[Any], str],
+) -> list[ReviewSummary]:
+    """The best `limit` hits as summaries; `published` gives a hit's time as sortable text."""
+    by_id = {row[0]: row for row in hits}
+    candidates = [
+        Candidate(
+            Tier(row[HIT_TIER_AT]), row[0], row[TITLE_NORM_AT], published(row[6]), row[SCORE_AT]
+        )
+        for row in hits
+    ]
+    return [summary(by_id[c.id]) for c in rank(plan, candidates, limit, spellings)]
