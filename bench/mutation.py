@@ -244,6 +244,9 @@ GROUPS = {
 DESELECT = (
     "tests/test_bot_publishing.py::test_five_server_errors_then_success_post_exactly_once",
     "tests/test_bot_publishing.py::test_killed_between_storing_and_posting_posts_once_after_restart",
+    # Six processes' worth of migrations racing under a busy timeout: on a loaded machine the
+    # mutants' slower code can outlast it, and a failed clean run stops the whole group.
+    "tests/test_store_open.py::test_many_connections_opening_a_new_database_at_once_migrate_it_once",
 )
 
 

@@ -156,3 +156,19 @@ async def test_a_fetch_sends_its_validators_and_keeps_them_when_not_modified(
     assert (again.status, again.body, again.etag) == (304, None, first.etag)
     sent = feed_server.requests[-1][1]
     assert (sent["If-None-Match"], sent["If-Modified-Since"]) == (first.etag, stamp)
+
+
+async def test_a_name_resolving_into_a_trusted_network_is_fetched(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.serve("/feed", rss([item("a", "Her 4/5")]))
+    names = Answers(["127.0.0.1"])
+    url = feed_server.url().replace("127.0.0.1", "blog.test")
+    trusted = [ipaddress.ip_network("127.0.0.0/8")]
+    async with Fetcher(allow_private=False, timeout=5, resolver=names, trusted=trusted) as fetcher:
+        fetched = await fetcher.fetch(url)
+    assert fetched.status == 200 and fetched.body is not None and b"Her 4/5" in fetched.body
+    async with Fetcher(allow_private=False, timeout=5, resolver=Answers(["127.0.0.1"])) as strict:
+        with pytest.raises(AddressRefused) as refused:
+            await strict.fetch(url)
+    assert str(refused.value).startswith("blog.test (127.0.0.1) is a loopback address")
