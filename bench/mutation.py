@@ -172,6 +172,7 @@ GROUPS = {
             "test_bot_unreachable",
             "test_bot_long_titles_and_empty_answers",
             "test_shard_names",
+            "test_bot_preview_notes",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -228,6 +229,7 @@ GROUPS = {
             "test_bot_edited_post",
             "test_bot_long_titles_and_empty_answers",
             "test_shard_names",
+            "test_bot_preview_notes",
         ),
     ),
 }
