@@ -182,6 +182,9 @@ GROUPS = {
             "test_bot_channel_setting",
             "test_bot_shard_start",
             "test_bot_unreachable",
+            "test_bot_long_titles_and_empty_answers",
+            "test_shard_names",
+            "test_bot_preview_notes",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -236,6 +239,9 @@ GROUPS = {
             "test_bot_review_form",
             "test_bot_catalogue_refusals",
             "test_bot_edited_post",
+            "test_bot_long_titles_and_empty_answers",
+            "test_shard_names",
+            "test_bot_preview_notes",
         ),
     ),
 }
