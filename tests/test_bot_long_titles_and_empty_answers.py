@@ -12,9 +12,9 @@ from . import cards
 from .bot_fixtures import running_bot
 from .loopback.model import Guild
 from .loopback.server import LoopbackDiscord
-from .test_bot_publishing import HER, Server, configured, publish, said, server
+from .test_bot_publishing import HER, Server, configured, publish, said
 
-__all__ = ["configured", "server"]  # fixtures of the publishing tests, used here
+__all__ = ["configured"]  # a fixture of the publishing tests, used here
 
 LONG = "A" * 150
 CUT = "A" * 99 + "…"  # a title in a line of text is kept to a hundred characters

@@ -7,9 +7,9 @@ from reviewbot.bot import ReviewBot
 from .cards import note
 from .loopback.model import Guild
 from .loopback.server import LoopbackDiscord
-from .test_bot_publishing import HER, configured, server
+from .test_bot_publishing import HER, configured
 
-__all__ = ["configured", "server"]  # fixtures of the publishing tests, used here
+__all__ = ["configured"]  # a fixture of the publishing tests, used here
 
 
 async def test_before_a_channel_is_chosen_the_preview_names_the_review_channel(
