@@ -42,6 +42,7 @@ GROUPS = {
         (
             "test_review",
             "test_rating_limits",
+            "test_user_messages",
             "test_config",
             "test_files",
             "test_store",

@@ -8,6 +8,7 @@ process per case. tests/test_cli.py runs the real command for what needs a proce
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -814,3 +815,40 @@ def test_a_feeds_line_shows_its_health() -> None:
     )
     answered = replace(ailing, last_status=503, last_error=None, note=None, paused=False)
     assert "(HTTP 503)" in feed_line(answered) and "error:" not in feed_line(answered)
+
+
+# Copying a catalogue, and the database named on the command line --------------------------------
+
+
+def test_migrate_to_a_new_file_copies_everything_and_says_how_much(shell: Shell) -> None:
+    assert shell("search", "her").code == 0  # loads the sample catalogue
+    copy = shell.folder / "copy.db"
+    ran = shell("migrate-to", str(copy))
+    assert ran.code == 0 and ran.err == ""
+    copied = re.fullmatch(
+        rf"Copied 20 review\(s\) and ([\d,]+) other row\(s\) from {re.escape(str(shell.db))}"
+        rf" to {re.escape(str(copy))}\.\n",
+        ran.out,
+    )
+    assert copied is not None and int(copied.group(1).replace(",", "")) > 0
+    again = shell("--db", str(copy), "search", "godfather", "--limit", "1")
+    assert again.out == "  1. ★★★★★  The Godfather — Francis Ford Coppola  (film, 2018-03-24)\n"
+    itself = shell("migrate-to", str(shell.db))
+    assert (itself.code, itself.out) == (3, "")
+    assert itself.err == (
+        f"reviewbot migrate-to: {shell.db} is the catalogue itself: give another database to"
+        " copy into\n"
+    )
+    other = shell("migrate-to", "mysql://u:secret@h/db")
+    assert other.code == 3 and "secret" not in other.err
+    assert other.err.startswith("reviewbot migrate-to: the target must be a PostgreSQL URL")
+
+
+def test_a_database_url_on_the_command_line_is_checked_first(shell: Shell) -> None:
+    ran = shell("--db", "postgresql://", "search", "her")
+    assert ran.code == 2 and ran.out == ""
+    assert ran.err == (
+        "reviewbot: --db names no server; write it like"
+        " postgresql://USER:PASSWORD@HOST:5432/DATABASE\n"
+    )
+    assert not shell.db.exists()
