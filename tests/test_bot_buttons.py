@@ -7,7 +7,7 @@ import pytest_asyncio
 from reviewbot.bot import ReviewBot
 
 from .cards import body, note, title
-from .loopback.model import Guild, Permission
+from .loopback.model import Permission
 from .loopback.server import LoopbackDiscord
 from .test_bot_publishing import HER, Server, configure, posts, publish, wait_posts, write_review
 
@@ -16,17 +16,8 @@ NOT_YOURS = "Only the review's author, or members with **Manage Messages**, can 
 
 
 @pytest_asyncio.fixture
-async def site(loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot) -> Server:
-    """A server with its review channel and reviewer role chosen."""
-    role = guild.add_role("Reviewer")
-    server = Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
+async def site(loopback: LoopbackDiscord, server: Server, bot: ReviewBot) -> Server:
+    """The shared test server, with its review channel and reviewer role chosen."""
     await configure(loopback, server)
     return server
 

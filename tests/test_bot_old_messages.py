@@ -19,17 +19,8 @@ from .test_bot_publishing import Server, configure, posts, publish, said
 
 
 @pytest_asyncio.fixture
-async def site(loopback: LoopbackDiscord, guild: Guild, bot: ReviewBot) -> Server:
-    """A server with its review channel and reviewer role chosen."""
-    role = guild.add_role("Reviewer")
-    server = Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
+async def site(loopback: LoopbackDiscord, server: Server, bot: ReviewBot) -> Server:
+    """The shared test server, with its review channel and reviewer role chosen."""
     await configure(loopback, server)
     return server
 

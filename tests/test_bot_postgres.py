@@ -23,7 +23,7 @@ from .test_bot_publishing import (
     wait_posts,
 )
 from .test_bot_reading import SAMPLE_SIZE
-from .test_bot_shards import make_server, quiet
+from .test_bot_shards import assert_each_posted_for_its_shard, make_server, quiet, terminated_logs
 
 LEASE_SECONDS = 2  # how soon a killed process's posts are taken over by its restart
 
@@ -110,19 +110,12 @@ async def test_two_processes_over_one_postgresql_catalogue_read_post_and_survive
             "a post went out twice",
             lambda: len(posts(loopback, zero.reviews)) + len(posts(loopback, one.reviews)) > 3,
         )
-        logs = []
-        for process in processes[1:]:
-            assert await process.terminate() == 0
-            logs.append(process.output())
+        logs = await terminated_logs(processes[1:])
     finally:
         for process in processes:
             await process.kill()
             process.remove_log()
-    one_log, second_zero_log = logs
-    assert "Running shard 0 of 2" in second_zero_log
-    assert f"in channel {zero.reviews.id}" in second_zero_log
-    assert f"in channel {zero.reviews.id}" not in one_log
-    assert f"in channel {one.reviews.id}" in one_log
+    assert_each_posted_for_its_shard(logs, zero, one)
     async with ReviewStore.open(sample_postgres) as store:
         for server in (zero, one):
             status = await store.posts.status(server.guild.id)

@@ -335,19 +335,12 @@ async def test_a_killed_process_loses_nothing_and_the_other_takes_none_of_its_po
             "a post went out twice",
             lambda: len(posts(loopback, zero.reviews)) + len(posts(loopback, one.reviews)) > 2,
         )
-        logs = []
-        for process in processes[1:]:
-            assert await process.terminate() == 0
-            logs.append(process.output())
+        logs = await terminated_logs(processes[1:])
     finally:
         for process in processes:
             await process.kill()
             process.remove_log()
-    one_log, second_zero_log = logs
-    assert "Running shard 0 of 2" in second_zero_log
-    assert f"in channel {zero.reviews.id}" in second_zero_log
-    assert f"in channel {zero.reviews.id}" not in one_log
-    assert f"in channel {one.reviews.id}" in one_log
+    assert_each_posted_for_its_shard(logs, zero, one)
 
 
 async def test_too_few_shards_for_discord_stops_with_one_line(
@@ -365,3 +358,22 @@ async def test_too_few_shards_for_discord_stops_with_one_line(
         process.remove_log()
     assert "Discord requires more shards for this many servers" in output
     assert "Traceback" not in output
+
+
+async def terminated_logs(processes: list[BotProcess]) -> list[str]:
+    """Each process stopped cleanly (exit 0), and what it logged."""
+    logs = []
+    for process in processes:
+        assert await process.terminate() == 0
+        logs.append(process.output())
+    return logs
+
+
+def assert_each_posted_for_its_shard(logs: list[str], zero: Server, one: Server) -> None:
+    """The logs of shard 1's process and of shard 0's restarted one: each posted in its own
+    server's channel only."""
+    one_log, second_zero_log = logs
+    assert "Running shard 0 of 2" in second_zero_log
+    assert f"in channel {zero.reviews.id}" in second_zero_log
+    assert f"in channel {zero.reviews.id}" not in one_log
+    assert f"in channel {one.reviews.id}" in one_log
