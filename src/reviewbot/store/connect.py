@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -57,7 +58,7 @@ async def _for_writing(path: Path) -> Connections:
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await db.execute("PRAGMA journal_mode = WAL")
+            await _write_ahead_log(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -71,6 +72,21 @@ async def _for_writing(path: Path) -> Connections:
         reader.close()
         raise
     return db, reader, before, version
+
+
+async def _write_ahead_log(db: aiosqlite.Connection) -> None:
+    """WAL mode. Switching to it takes the file for a moment; while another opening holds it
+    to migrate a new file, SQLite refuses at once instead of waiting (it would deadlock), so
+    the wait is here, within the same budget as any busy database."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.005)
 
 
 async def _for_reading(path: Path) -> Connections:
