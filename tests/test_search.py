@@ -52,8 +52,8 @@ async def test_ranking_puts_exact_then_prefix_then_words_then_typos_then_text(
     # A title matched exactly or by its start ends the search; a misspelling goes further.
     assert await titles(store, "nigth") == [
         "Night",  # one letter swapped, and nothing else in the title
+        "Night Train to Lisbon",  # begins with the word, as with the word spelt right
         "A Quiet Night In",
-        "Night Train to Lisbon",
         "Daybreak",  # the review text holds the word as typed
         "Nightcrawler",  # a swap away from its start, if the word is still being typed
         "Knight Rider",  # two edits (a five-letter word may be two away): after the text
@@ -359,6 +359,25 @@ async def test_typo_hits_rank_by_edits_then_by_words_matched_whole(store: Review
     # Still being typed, it may begin a longer word if misspelt: a reading less likely than a
     # whole word as near, likelier than a whole word an edit further ("grass", two edits).
     assert await titles(store, "glasss") == ["Glass", "A Glass Onion", "Glassworks", "Grass"]
+
+
+async def test_typo_hits_that_begin_with_the_words_in_order_come_first(store: ReviewStore) -> None:
+    # As for words spelt right (a title starting with the text before one holding its words):
+    # alike in edits and other words, the title read from its start in the order typed wins.
+    for day, title in enumerate(["Bay Solaris", "Solaris Bay", "Solaris of Bay", "Of Solaris Bay"]):
+        await store.reviews.add(make_review(title, day=day + 1))
+    assert await titles(store, "solaris bya ") == [
+        "Solaris Bay",
+        "Solaris of Bay",  # begins with the first word
+        "Bay Solaris",
+        "Of Solaris Bay",
+    ]
+    assert await titles(store, "solaris bya") == [
+        "Solaris Bay",
+        "Solaris of Bay",
+        "Bay Solaris",
+        "Of Solaris Bay",
+    ]
 
 
 async def test_text_as_typed_before_a_title_begun_with_a_slip(store: ReviewStore) -> None:

@@ -304,10 +304,11 @@ def rank(
     """Order hits tier by tier, each review once, at its best tier.
 
     Typo hits: the titles matching more of the typed words first, then those fewer edits away,
-    then those matching whole words rather than their starts, then those with fewer other
-    words. A title that misses a typed word, is more than an edit a word away, or holds a
-    typed word only as the misspelt start of a longer one, comes after the reviews whose text
-    holds every word as typed.
+    then those matching whole words rather than their starts, then those beginning with more
+    of the words in the order typed (as a title starting with the text comes before one
+    holding its words), then those with fewer other words. A title that misses a typed word,
+    is more than an edit a word away, or holds a typed word only as the misspelt start of a
+    longer one, comes after the reviews whose text holds every word as typed.
     """
     best: dict[int, Candidate] = {}
     for c in candidates:
@@ -325,7 +326,7 @@ def rank(
             if found is None:
                 found = _typo_distance(spellings, words(c.title_norm), memo)
                 by_title[c.title_norm] = found
-            missed, half_edits, misspelt_starts = found[0], found[1], found[4]
+            missed, half_edits, misspelt_starts = found[0], found[1], found[-1]
             close = not missed and not misspelt_starts and half_edits <= 2 * len(spellings)
             return (c.tier if close else _FAR_TYPO, found, c.title_norm)
         if c.tier is Tier.BODY:
@@ -340,8 +341,8 @@ def _typo_distance(
     spellings: Sequence[Spelling], title: Sequence[str], memo: dict[tuple[int, str], Any]
 ) -> tuple[int, ...]:
     """(typed words the title does not match, edits to those it does in half edits, words
-    matched only by their start, the title's other words, and words matched by a misspelt
-    start).
+    matched only by their start, typed words the title does not begin with in the order typed,
+    the title's other words, and words matched by a misspelt start).
 
     A word matched by its start counts half an edit more when that start was misspelt too: a
     longer word, not finished, is a less likely reading than a whole word as near, and a
@@ -349,10 +350,10 @@ def _typo_distance(
     """
     missed = half_edits = started = misspelt_starts = 0
     present = set(title)
-    matched: set[str] = set()
+    matched: dict[str, None] = {}  # in the order typed
     for i, spelling in enumerate(spellings):
         if spelling.typed in present:
-            matched.add(spelling.typed)
+            matched[spelling.typed] = None
             continue
         closest: tuple[int, int, str] | None = None
         for word in present:
@@ -368,8 +369,14 @@ def _typo_distance(
         half_edits += 2 * closest[0] + misspelt_start
         started += closest[1]
         misspelt_starts += misspelt_start
-        matched.add(closest[2])
-    return missed, half_edits, started, len(present) - len(matched), misspelt_starts
+        matched[closest[2]] = None
+    in_place = 0
+    for word, title_word in zip(matched, title, strict=False):
+        if word != title_word:
+            break
+        in_place += 1
+    elsewhere = len(spellings) - in_place
+    return missed, half_edits, started, elsewhere, len(present) - len(matched), misspelt_starts
 
 
 _UNSEEN = object()
