@@ -8,6 +8,7 @@ import logging
 import math
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from reviewbot.bot import ReviewBot
 from reviewbot.review import utc_now
 from reviewbot.store import FeedEntry, FetchState
 
+from .bot_fixtures import running_bot
 from .loopback.model import Permission
 from .loopback.server import LoopbackDiscord
 from .store_fixtures import make_review
@@ -328,3 +330,13 @@ async def test_a_post_discord_refuses_is_logged_and_retried(
     assert lines[4:] == [
         f"Posted review {review.id} in channel {server.reviews.id} (message {post.id})"
     ]
+
+
+async def test_the_status_card_before_any_heartbeat_is_answered(
+    loopback: LoopbackDiscord, server: Server, sample_db: Path
+) -> None:
+    loopback.answer_heartbeats = False  # discord.py's latency stays infinite until one is
+    async with running_bot(loopback, sample_db):
+        await loopback.wait_for(lambda: loopback.gateway.heartbeats >= 1, 5, "a heartbeat sent")
+        shown = fields(await status_card(loopback, server))
+    assert shown["Gateway latency"]["value"] == "not measured yet"

@@ -273,7 +273,8 @@ class Gateway:
             self.heartbeats += 1
             if connection.session is not None:
                 connection.session.heartbeats += 1
-            connection.send({"op": Op.HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+            if self.host.answer_heartbeats:
+                connection.send({"op": Op.HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == Op.IDENTIFY:
             await self._identify(connection, data or {})
         elif op == Op.RESUME:

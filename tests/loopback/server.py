@@ -74,6 +74,7 @@ class LoopbackDiscord(MemberActions, MessageStore):
         # Discord's real values; tests may shorten them.
         self.response_deadline = 3.0
         self.heartbeat_interval = 41.25
+        self.answer_heartbeats = True  # False: a gateway that never acknowledges one
         self.nonce_window = datetime.timedelta(minutes=5)
         # How long a call waits for the bot, and how long the bot must be quiet before it returns.
         self.interaction_timeout = 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import sqlite3
 
@@ -61,8 +62,9 @@ async def show_status(interaction: Interaction) -> None:
     store = client.app.store
     queue = await store.posts.status(member.guild.id)
     shard = client.get_shard(member.guild.shard_id)
-    seconds = shard.latency if shard is not None else float("nan")
-    latency = f"{seconds * 1000:.0f} ms" if seconds == seconds else "not measured yet"
+    # No heartbeat answered yet: discord.py says infinity (or NaN without a shard).
+    seconds = shard.latency if shard is not None else math.inf
+    latency = f"{seconds * 1000:.0f} ms" if math.isfinite(seconds) else "not measured yet"
     count = client.shard_count or 1
     running = Shards(count, tuple(client.shard_ids or range(count)))
     embed = discord.Embed(title="reviewbot status", colour=discord.Colour.green())
