@@ -492,3 +492,26 @@ async def test_typo_and_text_hits_past_those_fetched_are_the_newest(store: Revie
     assert [hit.id for hit in await store.search("glasss ", limit=1)] == [ids[-1]]
     assert [hit.id for hit in await store.search("zephyr", limit=1)] == [ids[-1]]
     assert [hit.id for hit in await store.search("glasss ", limit=6)] == ids[::-1]
+
+
+async def test_a_short_start_being_typed_stands_for_the_few_title_words_it_begins(
+    store: ReviewStore,
+) -> None:
+    titles_stored = ["Harbour Zeppelin", "Zeppelin over the Harbour", "Harbour Lights", "Zephyr"]
+    for day, title in enumerate(titles_stored, start=1):
+        await store.reviews.add(make_review(title, day=day))
+    await store.search.warm()  # as the bot does before it serves anyone
+    # Too short to look up as a prefix, "zep" is asked as the words it begins.
+    assert await titles(store, "harbour zep") == ["Harbour Zeppelin", "Zeppelin over the Harbour"]
+    assert await titles(store, "zep") == ["Zephyr", "Zeppelin over the Harbour", "Harbour Zeppelin"]
+    assert await titles(store, "lights ha") == ["Harbour Lights"]
+    assert await titles(store, "harbour ze") == ["Harbour Zeppelin", "Zeppelin over the Harbour"]
+    # Finished (a space after it), a short word is a word: none of these titles holds "zep".
+    assert await titles(store, "harbour zep ") == ["Harbour Zeppelin"]
+    # A start beginning many words stands for none of them (asking for them all costs more
+    # than it finds): only titles starting with the text.
+    for n in range(30):
+        await store.reviews.add(make_review(f"Zeal{n:02} Harbour", day=10 + n))
+    await store.search.warm()
+    assert await titles(store, "harbour ze") == ["Harbour Zeppelin"]
+    assert await titles(store, "harbour zep") == ["Harbour Zeppelin", "Zeppelin over the Harbour"]

@@ -76,11 +76,23 @@ class SearchPlan(NamedTuple):
     @property
     def title_match(self) -> str | None:
         """Every word, the last one also as a prefix while it is being typed."""
+        return self.words_match()
+
+    @property
+    def short_start(self) -> bool:
+        """Whether the last word is being typed and too short to look up as a prefix."""
+        return self.typing and len(self.words[-1]) < PREFIX_MIN_LENGTH
+
+    def words_match(self, last_begins: Sequence[str] = ()) -> str | None:
+        """Every word, the last one also as a prefix while it is being typed; or, for a start
+        too short to look up, as any of the title words it begins (`last_begins`)."""
         if not self.words:
             return None
         tokens = [_quoted(w) for w in self.words]
         if self.typing and len(self.words[-1]) >= PREFIX_MIN_LENGTH:  # or any word it begins
             tokens[-1] += "*"
+        elif last_begins:
+            tokens[-1] = "(" + " OR ".join(map(_quoted, last_begins)) + ")"
         return " AND ".join(tokens)
 
     @property
@@ -92,6 +104,14 @@ def plan_search(typed: str) -> SearchPlan:
     text = normalise(typed[: TITLE_MAX * 4])[:TITLE_MAX]
     found = tuple(words(text))
     return SearchPlan(text, found, bool(found) and not typed[-1:].isspace())
+
+
+def words_begun(plan: SearchPlan, vocabulary: Vocabulary | None) -> list[str]:
+    """The title words a last word too short to look up as a prefix begins, when they are few
+    ("zep": zeppelin, zephyr); none if the vocabulary is not in memory."""
+    if vocabulary is None or not plan.words or not plan.short_start:
+        return []
+    return vocabulary.starting(plan.words[-1], START_WORDS_MAX) or []
 
 
 # Typos -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..search import (
     spell,
     typo_match,
     widen,
+    words_begun,
 )
 from . import rows
 from . import search_sql as sql
@@ -97,9 +98,10 @@ class Search:
         whole_title = len(plan.words) > 1 and exact
         # With no title starting with the text, the typed words are most likely misspelt.
         words_asked = bool(room > 0 and plan.words and not whole_title)
-        words_asked = words_asked and (bool(found) or self._may_hold(plan))
+        begun = self._short_start_words(plan) if words_asked else []
+        words_asked = words_asked and (bool(found) or self._may_hold(plan, begun))
         if words_asked:
-            params |= {"title_match": plan.title_match, "room": room}
+            params |= {"title_match": plan.words_match(begun), "room": room}
             found += _shortest_first(self._db.read(sql.TITLE_WORDS[filtered], params), room)
         if found or not plan.words:
             return list(map(rows.summary, found))
@@ -122,7 +124,12 @@ class Search:
         found.reverse()
         return found
 
-    def _may_hold(self, plan: SearchPlan) -> bool:
+    def _short_start_words(self, plan: SearchPlan) -> list[str]:
+        if not plan.short_start:  # the common case: no need for the title words
+            return []
+        return words_begun(plan, self.title_words.vocabulary(build=False))
+
+    def _may_hold(self, plan: SearchPlan, begun: list[str]) -> bool:
         """False when the title words (if already in memory) show that no title holds every
         typed word: a full-text query would find nothing."""
         vocabulary = self.title_words.vocabulary(build=False)
@@ -132,7 +139,7 @@ class Search:
         for word in whole:
             if word not in vocabulary and word.isascii():  # tokenized alike by both
                 return False
-        if last in vocabulary or not last.isascii():
+        if last in vocabulary or not last.isascii() or begun:
             return True
         return plan.typing and len(last) >= PREFIX_MIN_LENGTH and vocabulary.begins(last)
 

@@ -22,6 +22,7 @@ from ...search import (
     spell,
     typo_match,
     widen,
+    words_begun,
 )
 from ..rows import to_db_time
 from ..search import (
@@ -189,10 +190,12 @@ class PgSearch:
             found = await self._fetch(_EXACT_TITLES[filtered], params)
         whole_title = len(plan.words) > 1 and exact
         words_asked = bool(room > 0 and plan.words and not whole_title)
-        words_asked = words_asked and (bool(found) or await self._may_hold(plan))
+        begun = await self._short_start_words(plan) if words_asked else []
+        words_asked = words_asked and (bool(found) or await self._may_hold(plan, begun))
         if words_asked:
-            assert plan.title_match is not None
-            params |= {"title_match": tsquery(plan.title_match), "room": room}
+            title_match = plan.words_match(begun)
+            assert title_match is not None
+            params |= {"title_match": tsquery(title_match), "room": room}
             found += _shortest_first(
                 await self._fetch(_TITLE_WORDS[filtered], params, replan=True), room
             )
@@ -216,7 +219,12 @@ class PgSearch:
         # Rows as lists: ranking sorts them by position, and a list is what SQLite's are.
         return [list(row) for row in await self._db.fetch(sql, params, replan=replan)]
 
-    async def _may_hold(self, plan: SearchPlan) -> bool:
+    async def _short_start_words(self, plan: SearchPlan) -> list[str]:
+        if not plan.short_start:
+            return []
+        return words_begun(plan, await self.title_words.vocabulary(build=False))
+
+    async def _may_hold(self, plan: SearchPlan, begun: list[str]) -> bool:
         vocabulary = await self.title_words.vocabulary(build=False)
         if vocabulary is None:
             return True
@@ -224,7 +232,7 @@ class PgSearch:
         for word in whole:
             if word not in vocabulary:
                 return False
-        if last in vocabulary:
+        if last in vocabulary or begun:
             return True
         return plan.typing and len(last) >= PREFIX_MIN_LENGTH and vocabulary.begins(last)
 
