@@ -218,7 +218,7 @@ def widen(spellings: Sequence[Spelling], vocabulary: Vocabulary) -> list[Spellin
 
 def _spell_start(word: str, near: dict[str, int], vocabulary: Vocabulary, fuzzy: bool) -> Spelling:
     begun = vocabulary.begun_near(word) if fuzzy else {}
-    close = sorted(vocabulary.starts_one_edit_from(word), key=len, reverse=True)
+    close = _telling_starts(word, vocabulary)
     starts: dict[str, int] = {}
     is_open = False
     telling = 0
@@ -239,6 +239,18 @@ def _spell_start(word: str, near: dict[str, int], vocabulary: Vocabulary, fuzzy:
         for other in words_begun or ():
             begun[other] = min(edits, begun.get(other, edits))
     return Spelling(word, near, begun, starts, is_open)
+
+
+def _telling_starts(word: str, vocabulary: Vocabulary) -> list[str]:
+    """The starts of title words an edit from `word`, the most telling first: the longest,
+    and among as long, those beginning more title words (a likelier reading), then in a fixed
+    order so that every process reads alike. A start that only adds a letter to `word` is
+    left out: the words it begins, `word` begins too."""
+    close = [s for s in vocabulary.starts_one_edit_from(word) if s[:-1] != word]
+    if sum(len(s) >= PREFIX_MIN_LENGTH for s in close) <= STARTS_MAX:
+        return sorted(close, key=lambda start: (-len(start), start))
+    count = vocabulary.count_starting
+    return sorted(close, key=lambda start: (-len(start), -count(start), start))
 
 
 def typo_match(
@@ -369,7 +381,7 @@ def _typo_distance(
     likelier one than a whole word an edit further.
     """
     missed = half_edits = started = misspelt_starts = 0
-    present = set(title)
+    present = dict.fromkeys(title)  # in the title's order: of two as close, the first matches
     matched: dict[str, None] = {}  # in the order typed
     for i, spelling in enumerate(spellings):
         if spelling.typed in present:

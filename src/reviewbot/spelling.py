@@ -205,6 +205,10 @@ class Vocabulary:
         ending = next((i for i, w in enumerate(found) if not w.startswith(typed)), len(found))
         return None if ending > limit else found[:ending]
 
+    def count_starting(self, text: str) -> int:
+        """How many title words begin with `text` (or are it)."""
+        return bisect_left(self._sorted, text + "\U0010ffff") - bisect_left(self._sorted, text)
+
     def begins(self, text: str) -> bool:
         """Whether some title word begins with `text` (or is it)."""
         at = bisect_left(self._sorted, text)

@@ -20,7 +20,7 @@ from ..search import (
     typo_match,
     widen,
 )
-from ..spelling import Vocabulary
+from ..spelling import MAX_EDITS, Vocabulary
 from .search_sql import HIT_TIER_AT, SCORE_AT, TITLE_NORM_AT
 
 Hits = dict[int, Any]  # rows by review id
@@ -95,7 +95,18 @@ async def typo_hits(
     if not (words_asked and all(s.as_typed for s in spellings)):  # else: asked already
         found = await rows_holding(spellings)
     found |= await rows_starting(spellings)
-    if found or text_found:
+    if found and plan.typing and _far(spellings[-1], vocabulary):
+        # The word being typed is two edits from any whole title word: the start of a longer
+        # one an edit away is the likelier reading, and ranks first when found.
+        fuzzy = spell(plan, vocabulary, fuzzy=True)
+        more = await rows_holding(fuzzy, fuzzy=True)
+        if more:
+            return list((found | more).values()), fuzzy
+    if found:
+        return list(found.values()), spellings
+    if text_found:  # and, after the text's hits, titles whose word being typed has a slip
+        slipped = plan.typing and any(spellings[-1].starts.values())
+        found = await rows_holding(spellings, fuzzy=True) if slipped else {}
         return list(found.values()), spellings
     if any(word in vocabulary for word in plan.words):  # a slip may make another word
         widened = widen(spellings, vocabulary)
@@ -112,6 +123,12 @@ async def typo_hits(
         # be too far gone to tell.
         found = await rows_holding(before)
     return list(found.values()), spellings
+
+
+def _far(spelling: Spelling, vocabulary: Vocabulary) -> bool:
+    """Whether a typed word is no title word, nor within an edit of one, nor begins one."""
+    words = spelling.words.values()
+    return all(edits >= MAX_EDITS for edits in words) and not vocabulary.begins(spelling.typed)
 
 
 def ranked(
