@@ -101,7 +101,7 @@ GROUPS = {
         ),
     ),
     "search": Group(
-        ("search", "spelling", "store.search"),
+        ("search", "ranking", "spelling", "store.search"),
         ("test_search", "test_spelling", "test_search_embed"),
     ),
     "feeds": Group(

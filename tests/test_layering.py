@@ -23,6 +23,7 @@ CORE = {
     "errors",
     "labels",
     "search",
+    "ranking",
     "spelling",
     "shards",
     "pages",

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.catalogue import import_paths
+from reviewbot.ranking import Candidate, rank
 from reviewbot.review import Category, Rating
-from reviewbot.search import Candidate, Tier, edit_distance, plan_search, rank, title_words
+from reviewbot.search import Tier, edit_distance, plan_search, title_words
 from reviewbot.store import ReviewStore
 from reviewbot.store.search import Search
 

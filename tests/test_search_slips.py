@@ -58,7 +58,8 @@ def test_of_many_starts_an_edit_away_those_beginning_more_title_words_are_asked(
 
 PROBE = """
 import json, sys
-from reviewbot.search import Candidate, Tier, plan_search, rank, spell
+from reviewbot.ranking import Candidate, rank
+from reviewbot.search import Tier, plan_search, spell
 from reviewbot.spelling import Vocabulary
 
 words = [f"{a}{b}th{n}" for a in "bcdfgklmnprst" for b in "aeiou" for n in range(2)]

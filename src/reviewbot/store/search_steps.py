@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from ..ranking import Candidate, rank
 from ..review import Category, Rating, ReviewSummary
 from ..search import (
-    Candidate,
     SearchPlan,
     Spelling,
     Tier,
     corrected_texts,
     holds,
-    rank,
     spell,
     title_words,
     typo_match,
