@@ -275,11 +275,12 @@ async def test_real_three_second_deadline(
 
 
 async def test_deferring_buys_time(loopback: LoopbackDiscord, guild: Guild, reader: Member) -> None:
-    loopback.response_deadline = 0.1
+    # Room for a loaded machine to defer in time; the answer comes after the deadline.
+    loopback.response_deadline = 0.5
 
     async def handler(interaction: discord.Interaction) -> None:
         await interaction.response.defer()
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.6)
         await interaction.edit_original_response(content="worth the wait")
 
     _bot, reply = await run_go(loopback, guild, reader, handler)
