@@ -129,6 +129,7 @@ GROUPS = {
             "test_search_saved",
             "test_search_title_words_tier",
             "test_search_ranking_text",
+            "test_spelling_starting",
         ),
     ),
     "feeds": Group(
