@@ -130,6 +130,7 @@ GROUPS = {
             "test_search_title_words_tier",
             "test_search_ranking_text",
             "test_spelling_starting",
+            "test_search_common_words",
         ),
     ),
     "feeds": Group(
