@@ -73,6 +73,7 @@ GROUPS = {
                 "db",
                 "drafts",
                 "feeds",
+                "feed_polls",
                 "gateway",
                 "guilds",
                 "imports",
@@ -98,11 +99,41 @@ GROUPS = {
             "test_backup_and_slow_reads",
             "test_feed_and_server_rows",
             "test_review_walks",
+            "test_feed_flood_limit",
+            "test_feed_poll_record",
+        ),
+    ),
+    # The store's steps of a poll alone, with the tests that store polls: quick to rerun.
+    "feed-polls": Group(
+        ("store.feed_polls",),
+        (
+            "test_feed_store",
+            "test_feed_flood_limit",
+            "test_feed_poll_record",
+            "test_feed_and_server_rows",
         ),
     ),
     "search": Group(
-        ("search", "ranking", "spelling", "store.search"),
-        ("test_search", "test_spelling", "test_search_embed"),
+        (
+            "search",
+            "ranking",
+            "spelling",
+            "store.search",
+            "store.search_sql",
+            "store.search_steps",
+            "store.title_words",
+        ),
+        (
+            "test_search",
+            "test_spelling",
+            "test_search_embed",
+            "test_search_saved",
+            "test_search_slips",
+            "test_search_title_words_tier",
+            "test_search_ranking_text",
+            "test_spelling_starting",
+            "test_search_common_words",
+        ),
     ),
     "feeds": Group(
         tuple(
@@ -122,6 +153,8 @@ GROUPS = {
             "test_feed_entries",
             "test_feed_entry_fields",
             "test_feed_fetch",
+            "test_feed_fetch_bodies",
+            "test_feed_fetch_connections",
             "test_feed_store",
             "test_letterboxd_goodreads",
             "test_bot_feeds",
@@ -131,7 +164,7 @@ GROUPS = {
     ),
     # The poller's mutants that stop it from polling leave the bot tests waiting to their
     # timeout: a group of its own keeps them from holding up the other feeds modules.
-    "poller": Group(("feeds.poller",), ("test_bot_feeds",)),
+    "poller": Group(("feeds.poller",), ("test_feed_poller", "test_bot_feeds")),
     "render": Group(
         ("render", "pages"),
         (
