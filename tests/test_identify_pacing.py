@@ -1,0 +1,51 @@
+"""The IDENTIFYs Discord sees from the bot: one per bucket at a time, the buckets side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from .bot_fixtures import running_bot
+from .loopback.server import LoopbackDiscord
+
+WINDOW = 0.1  # the stand-in's; the bot waits twice as long (see running_bot)
+
+
+def identified(loopback: LoopbackDiscord) -> list[tuple[int, float]]:
+    """(shard id, moment) of each IDENTIFY let in, in order."""
+    return [(s.shard[0], s.identified_at) for s in loopback.gateway.identifies]
+
+
+async def test_one_process_identifies_a_shard_per_bucket_at_once_then_the_next(
+    loopback: LoopbackDiscord, sample_db: Path
+) -> None:
+    loopback.recommended_shards, loopback.max_concurrency = 4, 2
+    loopback.identify_window = WINDOW
+    async with running_bot(loopback, sample_db) as bot:
+        assert sorted(bot.shards) == [0, 1, 2, 3]
+    seen = identified(loopback)
+    assert [shard for shard, _ in seen] == [0, 1, 2, 3]
+    at = dict(seen)
+    assert at[1] - at[0] < WINDOW  # bucket 1 did not wait for bucket 0
+    assert at[2] - at[0] >= WINDOW and at[3] - at[1] >= WINDOW  # each waited for its bucket
+    assert at[2] - at[1] >= WINDOW / 2  # a second wave, not shard 2 slipping in beside 1
+
+
+async def test_processes_that_cannot_read_the_limit_identify_one_at_a_time(
+    loopback: LoopbackDiscord, sample_db: Path
+) -> None:
+    loopback.max_concurrency = 2  # Discord would allow both at once, but the bots cannot know
+    loopback.identify_window = WINDOW
+    loopback.fail("GET /gateway/bot", 403, times=2)
+    async with AsyncExitStack() as stack:
+        await asyncio.gather(
+            *(
+                stack.enter_async_context(
+                    running_bot(loopback, sample_db, shard_count=2, shard_ids=(shard,))
+                )
+                for shard in (0, 1)
+            )
+        )
+        (_, first), (_, second) = identified(loopback)
+    assert second - first >= WINDOW  # one bucket for both, as if max_concurrency were 1
