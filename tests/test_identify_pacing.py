@@ -49,3 +49,21 @@ async def test_processes_that_cannot_read_the_limit_identify_one_at_a_time(
         )
         (_, first), (_, second) = identified(loopback)
     assert second - first >= WINDOW  # one bucket for both, as if max_concurrency were 1
+
+
+async def test_a_restarted_process_paces_its_second_shard_after_its_first(
+    loopback: LoopbackDiscord, sample_db: Path
+) -> None:
+    loopback.recommended_shards = 2  # one bucket: shard 1 waits for shard 0
+    loopback.identify_window = WINDOW
+    async with running_bot(loopback, sample_db):
+        pass
+    (_, first_start), (_, last_before) = identified(loopback)
+    assert last_before - first_start >= WINDOW
+    # Restarted once the last IDENTIFY's window is over, as the bot itself counts it.
+    await loopback.wait_for(lambda: loopback.now() >= last_before + 2 * WINDOW, 5, "the window")
+    async with running_bot(loopback, sample_db):
+        pass
+    (zero, again), (one, then) = identified(loopback)[2:]
+    assert (zero, one) == (0, 1)
+    assert then - again >= WINDOW  # the first after the restart counted, though it went at once
