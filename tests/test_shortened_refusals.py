@@ -1,10 +1,12 @@
-"""A refusal from Discord is quoted whole up to 200 characters, and cut with "…" past that."""
+"""A refusal from Discord is quoted whole up to 200 characters, and cut with "…" past that;
+an error without text is named by its kind."""
 
 from __future__ import annotations
 
 import pytest
 
 from reviewbot.bot import ReviewBot
+from reviewbot.outbox import _short
 
 from .loopback.server import LoopbackDiscord
 from .test_bot_publishing import Server, configure, publish, said
@@ -32,3 +34,10 @@ async def test_a_refusal_not_explained_by_permissions_is_quoted_to_its_limit(
         f" {PREFIX}{quoted}). Check the channel's permissions for the bot;"
         " the queue resumes by itself."
     )
+
+
+def test_an_error_without_text_is_named_by_its_kind() -> None:
+    # A request that outlives aiohttp's total timeout fails with a bare TimeoutError: the retry
+    # reason reads "Discord did not answer (TimeoutError); retrying".
+    assert _short(TimeoutError()) == "TimeoutError"
+    assert _short(ConnectionResetError()) == "ConnectionResetError"
