@@ -1,4 +1,5 @@
-"""A server back after an outage retries its held posts, and only its own."""
+"""A server back after an outage retries its held posts, and only its own; a post the bot
+knows it may not make is held without a request Discord would refuse."""
 
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ async def test_a_server_back_after_an_outage_retries_only_its_own_held_posts(
             server.guild.set_bot_permissions(UNABLE)
             await hold(loopback, bot, server, f"Held in {server.guild.name}")
         held_elsewhere = (await bot.app.store.posts.status(other.guild.id)).blocked
+        # Held without asking: Discord counts each refused request toward a ban.
+        assert loopback.count("POST /channels/*/messages") == 0
 
         await outage(loopback, bot, back.guild)
         # Fixed while the bot could not see the server: no event tells it.
@@ -75,4 +78,5 @@ async def test_a_server_back_after_an_outage_retries_only_its_own_held_posts(
 
         await wait_posts(loopback, back.reviews, 1)
         await queue_settled(bot, back.guild)
+        assert loopback.count("POST /channels/*/messages") == 1
         assert (await bot.app.store.posts.status(other.guild.id)).blocked == held_elsewhere
