@@ -195,6 +195,7 @@ GROUPS = {
             "test_shortened_refusals",
             "test_funnelled_components",
             "test_outage_retries",
+            "test_clean_stop",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -226,6 +227,7 @@ GROUPS = {
             "test_funnelled_components",
             "test_outage_retries",
             "test_identify_pacing",
+            "test_clean_stop",
         ),
     ),
     "edge-posting": Group(
@@ -238,6 +240,7 @@ GROUPS = {
             "test_bot_review_form",
             "test_shortened_refusals",
             "test_outage_retries",
+            "test_clean_stop",
         ),
     ),
     "edge-reading": Group(
