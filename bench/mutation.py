@@ -196,6 +196,7 @@ GROUPS = {
             "test_funnelled_components",
             "test_outage_retries",
             "test_clean_stop",
+            "test_bot_role_granted",
         ),
     ),
     # Smaller parts of the edge, each with the few test files that reach it: quicker to rerun.
@@ -228,6 +229,7 @@ GROUPS = {
             "test_outage_retries",
             "test_identify_pacing",
             "test_clean_stop",
+            "test_bot_role_granted",
         ),
     ),
     "edge-posting": Group(
