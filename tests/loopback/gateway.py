@@ -157,10 +157,10 @@ class Session:
         return shard_of(guild_id or 0, count) == shard_id
 
     def wants(self, event: str, data: JSON | None = None) -> bool:
-        if event == "GUILD_MEMBER_UPDATE" and data is not None:
-            # Sent for the bot's own member whatever the intents (Discord's gateway caveats).
-            if (data.get("user") or {}).get("id") == str(self.bot_id):
-                return True
+        # Sent for the bot's own member whatever the intents (Discord's gateway caveats).
+        user = (data or {}).get("user") or {}
+        if event == "GUILD_MEMBER_UPDATE" and user.get("id") == str(self.bot_id):
+            return True
         needed = _EVENT_INTENTS.get(event)
         return needed is None or bool(self.intents & needed)
 
