@@ -156,7 +156,11 @@ class Session:
         shard_id, count = self.shard
         return shard_of(guild_id or 0, count) == shard_id
 
-    def wants(self, event: str) -> bool:
+    def wants(self, event: str, data: JSON | None = None) -> bool:
+        # Sent for the bot's own member whatever the intents (Discord's gateway caveats).
+        user = (data or {}).get("user") or {}
+        if event == "GUILD_MEMBER_UPDATE" and user.get("id") == str(self.bot_id):
+            return True
         needed = _EVENT_INTENTS.get(event)
         return needed is None or bool(self.intents & needed)
 
@@ -421,7 +425,7 @@ class Gateway:
         """Send an event to the sessions that want it, on the shard of its server."""
         guild_id = guild_of(event, data)
         for session in self.sessions.values():
-            if not session.invalid and session.wants(event) and session.owns(guild_id):
+            if not session.invalid and session.wants(event, data) and session.owns(guild_id):
                 session.dispatch(event, session.visible(event, data))
 
     def announce(self, guild: Guild) -> None:
