@@ -48,18 +48,6 @@ def edit_distance(a: str, b: str, cap: int = 3) -> int:
     return OSA.distance(a, b, score_cutoff=cap - 1)
 
 
-def prefix_distance(typed: str, word: str, cap: int = 3) -> int:
-    """Edits from `typed` to the closest start of `word` (at most `cap`)."""
-    low = max(0, len(typed) - cap + 1)
-    high = min(len(word), len(typed) + cap - 1)
-    best = cap
-    for end in range(low, high + 1):
-        best = min(best, OSA.distance(typed, word[:end], score_cutoff=best - 1))
-        if best == 0:
-            break
-    return best
-
-
 def _deletion_pairs(length: int) -> list[tuple[int, int]]:
     return list(combinations(range(length), 2))
 
@@ -213,10 +201,6 @@ class Vocabulary:
         """Whether some title word begins with `text` (or is it)."""
         at = bisect_left(self._sorted, text)
         return at < len(self._sorted) and self._sorted[at].startswith(text)
-
-    def is_start(self, text: str) -> bool:
-        """Whether `text`, shorter than `WINDOW` letters, begins some title word."""
-        return bool(text) and text[-1] in self._next_letters.get(text[:-1], "")
 
     def begun_near(self, typed: str) -> dict[str, int]:
         """Title words with a start of `WINDOW` letters or more within the edits a word still
