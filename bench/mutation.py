@@ -133,6 +133,8 @@ GROUPS = {
             "test_search_ranking_text",
             "test_spelling_starting",
             "test_search_common_words",
+            "test_search_typo_ranking",
+            "test_spelling_lookups",
         ),
     ),
     "feeds": Group(
