@@ -87,3 +87,13 @@ def test_every_process_reads_a_slip_alike() -> None:
         )
         answers.add(result.stdout)
     assert len(answers) == 1, answers
+
+
+async def test_a_long_word_being_typed_far_from_any_whole_word_finds_longer_words_begun(
+    store: ReviewStore,
+) -> None:
+    await store.reviews.add(make_review("Lighthouse", day=1))
+    await store.reviews.add(make_review("The Lighthousekeeper", day=2))
+    await store.search.warm()
+    # Two edits from "lighthouse", one from the start of "lighthousekeeper" (an x slipped in).
+    assert await titles(store, "lighthousexk") == ["The Lighthousekeeper", "Lighthouse"]

@@ -41,3 +41,20 @@ async def test_a_typed_title_word_is_read_as_another_only_one_edit_away(
     assert await titles(store, "harbour shore ") == []
     await store.reviews.add(make_review("Harbour Share", day=3))
     assert await titles(store, "harbour shore ") == ["Harbour Share"]
+
+
+async def test_reviews_of_no_stars_are_found_by_every_tier(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Harbour Lights", rating="0", body="a dull quayside"))
+    await store.search.warm()
+    assert await titles(store, "harbour") == ["Harbour Lights"]
+    assert await titles(store, "harbuor ") == ["Harbour Lights"]  # typo
+    assert await titles(store, "quayside") == ["Harbour Lights"]  # text
+
+
+async def test_a_last_word_too_far_gone_leaves_the_words_before_it(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("Harbour Lights", day=1))
+    await store.reviews.add(make_review("Night Train", day=2))
+    await store.search.warm()
+    # Nothing is near "qqqx": the titles holding the words before it, as typed, are shown.
+    assert await titles(store, "harbour qqqx") == ["Harbour Lights"]
+    assert await titles(store, "harbour qqqx ") == []  # finished: a word no title holds
