@@ -58,3 +58,10 @@ async def test_a_last_word_too_far_gone_leaves_the_words_before_it(store: Review
     # Nothing is near "qqqx": the titles holding the words before it, as typed, are shown.
     assert await titles(store, "harbour qqqx") == ["Harbour Lights"]
     assert await titles(store, "harbour qqqx ") == []  # finished: a word no title holds
+
+
+async def test_did_you_mean_finds_a_title_among_many_sharing_a_word(store: ReviewStore) -> None:
+    await store.reviews.add(make_review("The Harbour", day=1))
+    for n in range(60):  # newer titles that hold only "the": more than a suggestion reads
+        await store.reviews.add(make_review(f"The Number{n}", day=2 + n))
+    assert (await store.search.suggest("teh harbuor", None))[0] == "The Harbour"

@@ -282,6 +282,17 @@ def typo_match(
     return f" {joiner} ".join(groups), left
 
 
+def suggestion_matches(spellings: Sequence[Spelling], common: Container[str]) -> list[str]:
+    """The full-text queries a "did you mean" asks in turn: titles holding a spelling of every
+    word, then of any (titles holding only a word of many titles would crowd out the rest)."""
+    found: list[str] = []
+    for joiner in ("AND", "OR"):
+        query = typo_match(spellings, common, fuzzy=True, joiner=joiner)
+        if query is not None and query[0] not in found:
+            found.append(query[0])
+    return found
+
+
 def _maybe_common(spelling: Spelling, common: Container[str]) -> bool:
     return spelling.typed in common or any(word in common for word in spelling.words)
 

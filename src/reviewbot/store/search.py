@@ -14,7 +14,7 @@ from ..search import (
     Spelling,
     plan_search,
     spell,
-    typo_match,
+    suggestion_matches,
     widen,
     words_begun,
 )
@@ -192,18 +192,18 @@ class Search:
         assert vocabulary is not None
         vocabulary.forget_lookups()
         spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
-        query = typo_match(spellings, vocabulary.common, fuzzy=True, joiner="OR")
-        if query is None:
-            return []
-        match = query[0]
-        params = {
+        params: dict[str, Any] = {
             "guild": rows.scope(guild_id),
-            "match": match,
             "many": SUGGESTIONS_FETCHED,
             "category": None,
             "min_rating": 0,
         }
-        hits = await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params)
+        hits: list[Any] = []
+        for match in suggestion_matches(spellings, vocabulary.common):
+            params["match"] = match
+            hits += await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params)
+            if len(hits) >= limit:
+                break
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 

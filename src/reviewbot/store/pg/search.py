@@ -20,7 +20,7 @@ from ...search import (
     Tier,
     plan_search,
     spell,
-    typo_match,
+    suggestion_matches,
     widen,
     words_begun,
 )
@@ -281,18 +281,19 @@ class PgSearch:
         assert vocabulary is not None
         vocabulary.forget_lookups()
         spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
-        query = typo_match(spellings, vocabulary.common, fuzzy=True, joiner="OR")
-        if query is None:
-            return []
-        params = {
+        params: dict[str, Any] = {
             "guild": rows.scope(guild_id),
-            "match": tsquery(query[0]),
             "many": SUGGESTIONS_FETCHED,
             "category": None,
             "min_rating": 0,
         }
-        sql = _RARE_TYPO_HITS if _rare(query[0], self.title_words.known) else _TYPO_HITS
-        hits = await self._fetch(sql, params, replan=True)
+        hits: list[Any] = []
+        for match in suggestion_matches(spellings, vocabulary.common):
+            params["match"] = tsquery(match)
+            sql = _RARE_TYPO_HITS if _rare(match, self.title_words.known) else _TYPO_HITS
+            hits += await self._fetch(sql, params, replan=True)
+            if len(hits) >= limit:
+                break
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 
