@@ -70,8 +70,8 @@ class Server:
     reader: Member
 
 
-@pytest.fixture
-def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
+def server_in(guild: Guild) -> Server:
+    """The review channel, reviewer role and three members, added to a server."""
     role = guild.add_role("Reviewer")
     return Server(
         guild=guild,
@@ -81,3 +81,8 @@ def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
         reviewer=guild.add_member("reviewer", roles=[role]),
         reader=guild.add_member("reader"),
     )
+
+
+@pytest.fixture
+def server(loopback: LoopbackDiscord, guild: Guild) -> Server:
+    return server_in(guild)

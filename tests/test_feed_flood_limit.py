@@ -5,40 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from reviewbot.feeds.entries import digest
-from reviewbot.review import Category, utc_now
-from reviewbot.store import FeedEntry, FetchState, ReviewStore
+from reviewbot.review import utc_now
+from reviewbot.store import ReviewStore
 from reviewbot.store.feeds import FLOOD_LIMIT
 
-from .store_fixtures import make_review
-
-GUILD, CHANNEL = 4242, 777
-URL = "https://blog.example/feed"
-OK = FetchState(status=200, etag='"v1"', body_digest="d1")
-
-
-def entry(key: str, title: str, **fields: Any) -> FeedEntry:
-    review = make_review(title, guild_id=GUILD, **fields)
-    return FeedEntry(f"id:{key}", digest(review, True), review)
-
-
-async def followed(store: ReviewStore) -> Any:
-    feed, _ = await store.feeds.add(
-        GUILD,
-        URL,
-        channel_id=CHANNEL,
-        category=Category.FILM,
-        title="A blog",
-        state=OK,
-        entries=[entry("old", "Her")],
-        next_poll_at=utc_now() + timedelta(seconds=900),
-    )
-    return feed
+from .test_feed_store import OK, entry, follow
 
 
 async def poll_new(store: ReviewStore, count: int) -> tuple[Any, list[str]]:
     """Follow a feed, then poll it with `count` new entries; the reviews queued to post."""
-    feed = await followed(store)
+    feed, _ = await follow(store, [entry("old", "Her")])
     new = [entry(f"n{i}", f"New {i}", day=10 + i) for i in range(count)]
     applied = await store.feeds.apply(
         feed, new, state=OK, title="A blog", next_poll_at=utc_now() + timedelta(seconds=900)

@@ -5,38 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from reviewbot.feeds.entries import digest
-from reviewbot.review import Category, utc_now
+from reviewbot.review import utc_now
 from reviewbot.store import Feed, FeedEntry, FetchState, ReviewStore
 
-from .store_fixtures import make_review
+from .test_feed_store import entry
+from .test_feed_store import follow as follow_feed
 
-GUILD, CHANNEL = 4242, 777
-URL = "https://blog.example/feed"
 MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
 OK = FetchState(status=200, etag='"v1"', last_modified=MODIFIED, body_digest="d1")
-
-
-def entry(key: str, title: str, **fields: Any) -> FeedEntry:
-    review = make_review(title, guild_id=GUILD, **fields)
-    return FeedEntry(f"id:{key}", digest(review, True), review)
 
 
 def not_a_review(key: str) -> FeedEntry:
     return FeedEntry(f"id:{key}", f"digest of {key}", None, skipped="no rating")
 
 
-async def follow(store: ReviewStore, entries: list[FeedEntry]) -> tuple[Feed, Any]:
-    return await store.feeds.add(
-        GUILD,
-        URL,
-        channel_id=CHANNEL,
-        category=Category.FILM,
-        title="A blog",
-        state=OK,
-        entries=entries,
-        next_poll_at=utc_now() + timedelta(seconds=900),
-    )
+async def follow(store: ReviewStore, entries: list[FeedEntry]) -> Any:
+    return await follow_feed(store, entries, state=OK)
 
 
 async def poll(store: ReviewStore, feed: Feed, entries: list[FeedEntry]) -> Any:

@@ -31,14 +31,19 @@ async def outbox(store: ReviewStore) -> list[tuple[Any, ...]]:
     ]
 
 
-async def follow(store: ReviewStore, entries: list[FeedEntry], guild_id: int | None = GUILD) -> Any:
+async def follow(
+    store: ReviewStore,
+    entries: list[FeedEntry],
+    guild_id: int | None = GUILD,
+    state: FetchState = OK,
+) -> Any:
     feed, applied = await store.feeds.add(
         guild_id,
         URL,
         channel_id=CHANNEL,
         category=Category.FILM,
         title="A blog",
-        state=OK,
+        state=state,
         entries=entries,
         next_poll_at=utc_now() + timedelta(seconds=900),
     )

@@ -11,7 +11,7 @@ from reviewbot.bot import ReviewBot
 from reviewbot.config import Settings
 from reviewbot.store import ReviewStore
 
-from .bot_fixtures import SAMPLE
+from .bot_fixtures import SAMPLE, server_in
 from .loopback.client import run_client
 from .loopback.model import BOT_DEFAULT, EVERYONE_DEFAULT, Guild, Permission, as_bits
 from .loopback.server import LoopbackDiscord
@@ -23,17 +23,8 @@ UNABLE = BOT_DEFAULT & ~Permission.SEND_MESSAGES
 
 def silent_server(loopback: LoopbackDiscord, name: str) -> Server:
     """A server where the bot may post only by its own role, which lacks Send Messages."""
-    guild = loopback.add_guild(
-        name, everyone_permissions=EVERYONE_DEFAULT & ~Permission.SEND_MESSAGES
-    )
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
+    return server_in(
+        loopback.add_guild(name, everyone_permissions=EVERYONE_DEFAULT & ~Permission.SEND_MESSAGES)
     )
 
 

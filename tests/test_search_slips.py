@@ -13,10 +13,7 @@ from reviewbot.spelling import Vocabulary
 from reviewbot.store import ReviewStore
 
 from .store_fixtures import make_review
-
-
-async def titles(store: ReviewStore, query: str) -> list[str]:
-    return [hit.title for hit in await store.search(query)]
+from .test_search import titles
 
 
 async def test_a_slip_in_a_long_word_being_typed_finds_the_word_it_begins(

@@ -7,10 +7,7 @@ from __future__ import annotations
 from reviewbot.store import ReviewStore
 
 from .store_fixtures import make_review
-
-
-async def titles(store: ReviewStore, query: str) -> list[str]:
-    return [hit.title for hit in await store.search(query)]
+from .test_search import titles
 
 
 async def test_a_start_typed_right_beside_a_slip_ranks_before_the_text(
