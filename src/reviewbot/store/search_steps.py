@@ -71,10 +71,13 @@ async def typo_hits(
 
     Titles holding the typed words that are title words as they are, and the others' close
     title words (a word being typed: the words it begins); and titles starting with the
-    text as its closest spellings read it. If that finds nothing, and no review's text
-    holds the words as typed: the title words an edit from those typed words that are title
-    words; then the starts of words a word being typed may be misspelt from; then, if the
-    words before the one being typed are title words as typed, those alone.
+    text as its closest spellings read it. With a word being typed two edits from every
+    whole title word, also the longer words its start is an edit from. If that finds
+    nothing and some review's text holds the words as typed: only titles whose word being
+    typed begins with a slip (ranked after the text). If nothing at all: the title words an
+    edit from those typed words that are title words; then the starts of words a word being
+    typed may be misspelt from; then, if the words before the one being typed are title
+    words as typed, those alone.
     """
 
     async def rows_holding(spellings: list[Spelling], fuzzy: bool = False) -> Hits:
