@@ -11,7 +11,7 @@ import pytest
 
 from reviewbot.bot import ReviewBot
 
-from .bot_fixtures import running_bot
+from .bot_fixtures import running_bot, server_in
 from .loopback.gateway import Intent
 from .loopback.model import BOT_DEFAULT, EVERYONE_DEFAULT, Permission
 from .loopback.server import LoopbackDiscord
@@ -22,17 +22,10 @@ from .test_bot_publishing import Server, configure, queue_settled, wait_posts
 @pytest.fixture
 def server(loopback: LoopbackDiscord) -> Server:
     """A server where the bot may post only by its own roles' permissions."""
-    guild = loopback.add_guild(
-        "Beta", everyone_permissions=EVERYONE_DEFAULT & ~Permission.SEND_MESSAGES
-    )
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
+    return server_in(
+        loopback.add_guild(
+            "Beta", everyone_permissions=EVERYONE_DEFAULT & ~Permission.SEND_MESSAGES
+        )
     )
 
 

@@ -14,7 +14,7 @@ from reviewbot.bot import ReviewBot
 from reviewbot.review import Category, utc_now
 from reviewbot.store import FetchState, ReviewStore
 
-from .bot_fixtures import running_bot
+from .bot_fixtures import running_bot, server_in
 from .cards import title
 from .feed_server import FeedServer, item, rss
 from .loopback.model import Guild
@@ -36,16 +36,7 @@ from .test_bot_publishing import (
 
 
 def make_server(loopback: LoopbackDiscord, name: str, shard: tuple[int, int]) -> Server:
-    guild = loopback.add_guild(name, shard=shard)
-    role = guild.add_role("Reviewer")
-    return Server(
-        guild=guild,
-        reviews=guild.add_text_channel("reviews"),
-        role=role,
-        admin=guild.add_member("admin", manage_guild=True),
-        reviewer=guild.add_member("reviewer", roles=[role]),
-        reader=guild.add_member("reader"),
-    )
+    return server_in(loopback.add_guild(name, shard=shard))
 
 
 @pytest.fixture
