@@ -13,16 +13,13 @@ from ..search import (
     SearchPlan,
     Spelling,
     plan_search,
-    spell,
-    suggestion_matches,
-    widen,
     words_begun,
 )
 from . import rows
 from . import search_sql as sql
 from .db import Database
 from .search_sql import TITLE_NORM_AT
-from .search_steps import ranked, search_params, typo_hits
+from .search_steps import ranked, search_params, suggestion_hits, typo_hits
 from .title_words import TitleWords
 
 # Typo and text tiers fetch this many per result wanted (at most 200) before ranking them.
@@ -190,20 +187,19 @@ class Search:
             return []
         vocabulary = self.title_words.vocabulary()
         assert vocabulary is not None
-        vocabulary.forget_lookups()
-        spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
-        params: dict[str, Any] = {
+        params = {
             "guild": rows.scope(guild_id),
             "many": SUGGESTIONS_FETCHED,
             "category": None,
             "min_rating": 0,
         }
-        hits: list[Any] = []
-        for match in suggestion_matches(spellings, vocabulary.common):
-            params["match"] = match
-            hits += await self._newest(sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params)
-            if len(hits) >= limit:
-                break
+
+        async def typo_rows(match: str) -> list[Any]:
+            return await self._newest(
+                sql.TYPO_HITS_OLDEST, sql.TYPO_HITS, params | {"match": match}
+            )
+
+        hits, spellings = await suggestion_hits(plan, vocabulary, limit, typo_rows)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 

@@ -15,6 +15,7 @@ from ..search import (
     corrected_texts,
     holds,
     spell,
+    suggestion_matches,
     title_words,
     typo_match,
     widen,
@@ -125,6 +126,24 @@ async def typo_hits(
         # be too far gone to tell.
         found = await rows_holding(before)
     return list(found.values()), spellings
+
+
+async def suggestion_hits(
+    plan: SearchPlan,
+    vocabulary: Vocabulary,
+    limit: int,
+    typo_rows: Callable[[str], Awaitable[list[Any]]],
+) -> tuple[list[Any], list[Spelling]]:
+    """The titles a "did you mean" ranks, and the spellings that rank them: the engine reads
+    the titles matching each full-text query in turn (`typo_rows`) until there are enough."""
+    vocabulary.forget_lookups()
+    spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
+    hits: list[Any] = []
+    for match in suggestion_matches(spellings, vocabulary.common):
+        hits += await typo_rows(match)
+        if len(hits) >= limit:
+            break
+    return hits, spellings
 
 
 def _far(spelling: Spelling, vocabulary: Vocabulary) -> bool:

@@ -19,9 +19,6 @@ from ...search import (
     Spelling,
     Tier,
     plan_search,
-    spell,
-    suggestion_matches,
-    widen,
     words_begun,
 )
 from ..rows import to_db_time
@@ -34,7 +31,7 @@ from ..search import (
     SavedSearch,
     _shortest_first,
 )
-from ..search_steps import ranked, search_params, typo_hits
+from ..search_steps import ranked, search_params, suggestion_hits, typo_hits
 from . import rows
 from .db import PgDatabase
 from .rows import FILTERS, SUMMARY, VISIBLE
@@ -279,21 +276,18 @@ class PgSearch:
             return []
         vocabulary = await self.title_words.vocabulary()
         assert vocabulary is not None
-        vocabulary.forget_lookups()
-        spellings = widen(spell(plan, vocabulary, fuzzy=True), vocabulary)
-        params: dict[str, Any] = {
+        params = {
             "guild": rows.scope(guild_id),
             "many": SUGGESTIONS_FETCHED,
             "category": None,
             "min_rating": 0,
         }
-        hits: list[Any] = []
-        for match in suggestion_matches(spellings, vocabulary.common):
-            params["match"] = tsquery(match)
+
+        async def typo_rows(match: str) -> list[Any]:
             sql = _RARE_TYPO_HITS if _rare(match, self.title_words.known) else _TYPO_HITS
-            hits += await self._fetch(sql, params, replan=True)
-            if len(hits) >= limit:
-                break
+            return await self._fetch(sql, params | {"match": tsquery(match)}, replan=True)
+
+        hits, spellings = await suggestion_hits(plan, vocabulary, limit, typo_rows)
         ranked = self._ranked(plan, hits, spellings, limit)
         return [hit.title for hit in ranked]
 
