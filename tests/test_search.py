@@ -260,12 +260,12 @@ async def test_any_text_answers_within_the_limits_and_filters_without_error(
 
 def test_plans_quote_every_word() -> None:
     plan = plan_search('say "AND" NEAR(x) *')
-    assert plan.title_match == '"say" AND "and" AND "near" AND "x"'
+    assert plan.words_match() == '"say" AND "and" AND "near" AND "x"'
     assert plan.body_match == '"say" AND "and" AND "near" AND "x"'
     # A last word of four letters or more may still be being typed; a space says it is done.
-    assert plan_search("Lonely Mars").title_match == '"lonely" AND "mars"*'
-    assert plan_search("Lonely Mars ").title_match == '"lonely" AND "mars"'
-    assert plan_search('Sun "Ra"').title_match == '"sun" AND "ra"'
+    assert plan_search("Lonely Mars").words_match() == '"lonely" AND "mars"*'
+    assert plan_search("Lonely Mars ").words_match() == '"lonely" AND "mars"'
+    assert plan_search('Sun "Ra"').words_match() == '"sun" AND "ra"'
 
 
 @pytest.mark.parametrize(

@@ -71,11 +71,6 @@ class SearchPlan(NamedTuple):
         return self.text + "\U0010ffff"
 
     @property
-    def title_match(self) -> str | None:
-        """Every word, the last one also as a prefix while it is being typed."""
-        return self.words_match()
-
-    @property
     def short_start(self) -> bool:
         """Whether the last word is being typed and too short to look up as a prefix."""
         return self.typing and len(self.words[-1]) < PREFIX_MIN_LENGTH
